@@ -1,0 +1,210 @@
+// The contracts of varstream: one name per concept, the same in code, JSON, DynamoDB and README.
+// Every module of the engine, the handlers and the local stack codes against these types.
+
+/** A user's input problem: always reported as one line `FILE:LINE:COLUMN: message`, CLI exit status 2, run FAILED. */
+export class InputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly detail: string,
+  ) {
+    super(`${file}:${line}:${column}: ${detail}`);
+    this.name = 'InputError';
+  }
+}
+
+/** The parsed, validated, date-sorted, window-cut returns (never prices: --prices converts first). */
+export interface ReturnsData {
+  /** file name used in error messages and lineage */
+  source: string;
+  /** ISO dates ascending, one per observation */
+  dates: string[];
+  /** the portfolio column's name and its returns */
+  portfolio: string;
+  y: Float64Array;
+  /** candidate factor names in CSV order (or --factors order), and one column of returns per factor */
+  candidates: string[];
+  X: Float64Array[];
+}
+
+export interface Coefficient {
+  estimate: number;
+  stdError: number;
+  tStat: number;
+  pValue: number;
+}
+
+/** One OLS fit with statsmodels-0.13-equal diagnostics. */
+export interface Regression {
+  factors: string[];
+  observations: number;
+  r2: number;
+  adjR2: number;
+  fStat: number;
+  fPValue: number;
+  residualStdError: number;
+  durbinWatson: number;
+  /** "const" first, then each factor */
+  coefficients: Record<string, Coefficient>;
+  vif: Record<string, number>;
+  jarqueBera: { stat: number; pValue: number; skew: number; kurtosis: number };
+  breuschPagan: { stat: number; pValue: number };
+  /** [theoretical normal quantile, standardized residual] ascending */
+  qq: Array<[number, number]>;
+  /** residuals in date order (not in JSON output by default; used by report/backtest) */
+  residuals?: number[];
+}
+
+export interface ScreeningStep {
+  factor: string;
+  reason: 'vif' | 'pValue';
+  value: number;
+}
+
+export interface LassoResult {
+  alphas: number[];
+  /** factor -> coefficient (standardized scale) at each alpha */
+  coefficients: Record<string, number[]>;
+  cvAlpha: number;
+  cvSelected: string[];
+  alpha1se: number;
+  selected1se: string[];
+  /** mean and standard error of the CV MSE at each alpha */
+  cvMse: number[];
+  cvMseSe: number[];
+}
+
+export interface FitResult {
+  observations: number;
+  window: { start: string; end: string };
+  portfolio: string;
+  candidates: string[];
+  full: Regression;
+  screening: {
+    vif: Array<{ factor: string; vif: number }>;
+    pValue: Array<{ factor: string; pValue: number }>;
+    steps: ScreeningStep[];
+  };
+  selected: string[];
+  final: Regression;
+  adequate: boolean;
+  warnings: string[];
+  lasso: LassoResult;
+}
+
+/** Everything the simulation needs; derived from the final regression and the window's factor moments. */
+export interface FactorModel {
+  factors: string[];
+  /** β of the final OLS, aligned with factors */
+  beta: number[];
+  /** intercept α of the final OLS (used only with settings.intercept) */
+  alpha: number;
+  /** s² = residual variance of the final OLS (SSR / (n − k − 1)) */
+  residualVariance: number;
+  /** sample mean of each factor over the window */
+  mu: number[];
+  /** sample covariance (n − 1) of the factors over the window, row-major k×k */
+  cov: number[][];
+}
+
+export type Distribution = 'normal' | 't';
+export type ResidualMode = 'none' | 'normal';
+
+/** Settings of a simulation, as carried in shard descriptors and the run JSON. */
+export interface SimulationSettings {
+  simulations: number;
+  shards: number;
+  seed: number;
+  distribution: Distribution;
+  /** degrees of freedom for distribution 't' (> 2); null for normal */
+  df: number | null;
+  residual: ResidualMode;
+  intercept: boolean;
+  horizon: number;
+}
+
+/** What one Simulate invocation needs: small JSON, far under 256 KB. */
+export interface ShardDescriptor {
+  runId?: string;
+  shard: number;
+  /** sample index range [start, end) */
+  start: number;
+  end: number;
+  /** total simulations of the run (tail size depends on it) */
+  simulations: number;
+  /** how many of the shard's smallest samples to keep */
+  tailSize: number;
+  model: FactorModel;
+  simulation: SimulationSettings;
+}
+
+/**
+ * A shard's result: its `tailSize` smallest samples ascending (ties broken by sample index) with their sample indices,
+ * plus running sums. Large tails travel as binary objects by reference (`ref`), never inline.
+ */
+export interface ShardPartial {
+  shard: number;
+  start: number;
+  end: number;
+  count: number;
+  sum: number;
+  sumSquares: number;
+  values?: number[];
+  indices?: number[];
+  /** storage reference of the binary-encoded partial, when it is too large to pass inline */
+  ref?: string;
+}
+
+/** The engine's port for large binary objects (S3 on AWS, local S3 on a laptop, memory in tests). */
+export interface BlobStore {
+  put(key: string, body: Uint8Array): Promise<string>;
+  get(ref: string): Promise<Uint8Array>;
+}
+
+export interface RiskLevel {
+  quantile: number;
+  var: number;
+  es: number;
+  analyticVar: number;
+  analyticEs: number;
+  standardError: number;
+  ci95: [number, number];
+  /** money amounts when settings.value is given */
+  varValue?: number;
+  esValue?: number;
+}
+
+export interface StressResult {
+  shock: Record<string, number>;
+  direct: number;
+  conditional: number;
+  /** conditional expectation of every factor given the shock */
+  factors: Record<string, number>;
+}
+
+/** The run JSON: `varstream run --json`, the DynamoDB item's body and the API's answer share it. */
+export interface RunResult extends FitResult {
+  model: FactorModel;
+  simulation: SimulationSettings;
+  risk: Record<string, RiskLevel>;
+  attribution: Record<string, { componentVar: number; componentEs: number }>;
+  stress: StressResult[];
+  timings: Record<string, number>;
+  value?: number;
+}
+
+export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+/** A stored run: the RunResult (once SUCCEEDED) plus identity, status and lineage. */
+export interface RunRecord extends Partial<RunResult> {
+  runId: string;
+  portfolioId: string;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt?: string;
+  input: { bucket: string; key: string; versionId?: string; etag?: string };
+  settings?: Record<string, unknown>;
+  error?: string;
+  reportKey?: string;
+}

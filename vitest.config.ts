@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// CI asks for a JSON report (VITEST_JSON) to print the closing `N passed, N failed` line.
+const json = process.env.VITEST_JSON;
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: json ? ['default', ['json', { outputFile: json }]] : ['default'],
+  },
+});
