@@ -26,6 +26,10 @@ export interface ReturnsData {
   /** candidate factor names in CSV order (or --factors order), and one column of returns per factor */
   candidates: string[];
   X: Float64Array[];
+  /** 1-based column of each named column in the CSV header, so later errors can point at FILE:1:COLUMN */
+  headerColumns: Record<string, number>;
+  /** 'simple' or 'log' when --prices converted levels to returns; 'returns' when the CSV held returns */
+  returnKind: 'returns' | 'simple' | 'log';
 }
 
 export interface Coefficient {
