@@ -1,0 +1,253 @@
+// The only DynamoDB code: one item per run. The RunResult travels as a JSON string attribute `result` so every number
+// survives to the last digit (DynamoDB numbers hold 38 digits but not 1e-300, NaN or the exact double text), plus
+// top-level queryable attributes (status, portfolioId, createdAt, finishedAt, input, error, var99, es99).
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { BlobStore, RunRecord, RunResult, RunStatus } from '../engine/types.ts';
+import { makeDocumentClient } from './clients.ts';
+
+/** Key schema shared by the CDK table (lib/storage.ts) and the local stack's CreateTable. */
+export const RUNS_TABLE = {
+  partitionKey: { name: 'runId', type: 'S' },
+  attributeDefinitions: [
+    { name: 'runId', type: 'S' },
+    { name: 'portfolioId', type: 'S' },
+    { name: 'createdAt', type: 'S' },
+  ],
+  byPortfolio: {
+    indexName: 'byPortfolio',
+    partitionKey: { name: 'portfolioId', type: 'S' },
+    sortKey: { name: 'createdAt', type: 'S' },
+    // the list view needs the summary, not the (possibly 300 KB) result
+    nonKeyAttributes: ['runId', 'status', 'finishedAt', 'input', 'error', 'var99', 'es99', 'simulations', 'reportKey'],
+  },
+} as const;
+
+/** CreateTable input for dynalite/DynamoDB Local (the CDK builds the same from RUNS_TABLE). */
+export function createRunsTableInput(tableName: string) {
+  const g = RUNS_TABLE.byPortfolio;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: RUNS_TABLE.attributeDefinitions.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    KeySchema: [{ AttributeName: RUNS_TABLE.partitionKey.name, KeyType: 'HASH' as const }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: g.indexName,
+        KeySchema: [
+          { AttributeName: g.partitionKey.name, KeyType: 'HASH' as const },
+          { AttributeName: g.sortKey.name, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...g.nonKeyAttributes] },
+      },
+    ],
+  };
+}
+
+/** What the list endpoint returns per run. */
+export interface RunSummary {
+  runId: string;
+  portfolioId: string;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt?: string;
+  input: RunRecord['input'];
+  error?: string;
+  var99?: number;
+  es99?: number;
+  simulations?: number;
+  reportKey?: string;
+}
+
+export interface RunStore {
+  /** Conditional put: an existing runId is never overwritten; `created` false returns the stored record. */
+  create(record: RunRecord): Promise<{ created: boolean; record: RunRecord }>;
+  /** RUNNING → SUCCEEDED once; false when the run was already terminal (a re-run of the reducer changes nothing). */
+  succeed(runId: string, result: RunResult, extra?: { reportKey?: string; finishedAt?: string }): Promise<boolean>;
+  /**
+   * RUNNING (or absent) → FAILED; false when already terminal. `seed` fills identity when the run failed before it
+   * was created (e.g. the CSV was refused before Fit wrote RUNNING).
+   */
+  fail(runId: string, error: string, seed?: Pick<RunRecord, 'portfolioId' | 'input' | 'createdAt'>): Promise<boolean>;
+  get(runId: string): Promise<RunRecord | undefined>;
+  /** newest first */
+  listByPortfolio(portfolioId: string, limit?: number): Promise<RunSummary[]>;
+}
+
+// DynamoDB items are at most 400 KB; leave room for the other attributes.
+const INLINE_LIMIT = 300 * 1024;
+
+/** The 99% VaR/ES of a result, for the queryable top-level attributes. */
+export function riskAt(result: Partial<RunResult>, level = 0.99): { var?: number; es?: number } {
+  for (const r of Object.values(result.risk ?? {})) {
+    if (Math.abs(r.quantile - level) < 1e-12 || Math.abs(r.quantile - (1 - level)) < 1e-12) return { var: r.var, es: r.es };
+  }
+  return {};
+}
+
+function finite(x: number | undefined): number | undefined {
+  return x !== undefined && Number.isFinite(x) ? x : undefined;
+}
+
+export class DynamoRunStore implements RunStore {
+  constructor(
+    readonly tableName: string,
+    readonly client: DynamoDBDocumentClient = makeDocumentClient(),
+    /** where results too large for an item go (s3 `results/<runId>.json`); without it they are gzipped inline */
+    readonly overflow?: BlobStore,
+  ) {}
+
+  async create(record: RunRecord): Promise<{ created: boolean; record: RunRecord }> {
+    const item = this.toItem(record);
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(runId)' }),
+      );
+      return { created: true, record: (await this.fromItem(item))! };
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException) && (e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      const existing = await this.get(record.runId);
+      return { created: false, record: existing! };
+    }
+  }
+
+  async succeed(runId: string, result: RunResult, extra: { reportKey?: string; finishedAt?: string } = {}): Promise<boolean> {
+    const risk = riskAt(result);
+    const stored = await this.encodeResult(runId, result);
+    const values: Record<string, unknown> = {
+      ':succeeded': 'SUCCEEDED',
+      ':running': 'RUNNING',
+      ':finishedAt': extra.finishedAt ?? new Date().toISOString(),
+      ':simulations': result.simulation?.simulations,
+      ...stored.values,
+    };
+    const sets = ['#status = :succeeded', 'finishedAt = :finishedAt', 'simulations = :simulations', ...stored.sets];
+    if (finite(risk.var) !== undefined) (sets.push('var99 = :var99'), (values[':var99'] = risk.var));
+    if (finite(risk.es) !== undefined) (sets.push('es99 = :es99'), (values[':es99'] = risk.es));
+    if (extra.reportKey) (sets.push('reportKey = :reportKey'), (values[':reportKey'] = extra.reportKey));
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: { runId },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: '#status = :running',
+      ExpressionAttributeNames: { '#status': 'status', ...(stored.sets[0].startsWith('#result') ? { '#result': 'result' } : {}) },
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async fail(runId: string, error: string, seed?: Pick<RunRecord, 'portfolioId' | 'input' | 'createdAt'>): Promise<boolean> {
+    const now = new Date().toISOString();
+    const sets = ['#status = :failed', '#error = :error', 'finishedAt = :finishedAt'];
+    const values: Record<string, unknown> = { ':failed': 'FAILED', ':running': 'RUNNING', ':error': error.slice(0, 4000), ':finishedAt': now };
+    if (seed) {
+      sets.push('portfolioId = if_not_exists(portfolioId, :portfolioId)', 'createdAt = if_not_exists(createdAt, :createdAt)', '#input = if_not_exists(#input, :input)');
+      values[':portfolioId'] = seed.portfolioId;
+      values[':createdAt'] = seed.createdAt ?? now;
+      values[':input'] = seed.input;
+    }
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: { runId },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      // without a seed, a run that was never created stays absent (an orphan FAILED row would have no portfolio)
+      ConditionExpression: seed ? 'attribute_not_exists(runId) OR #status = :running' : '#status = :running',
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error', ...(seed ? { '#input': 'input' } : {}) },
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId }, ConsistentRead: true }));
+    return out.Item ? this.fromItem(out.Item) : undefined;
+  }
+
+  async listByPortfolio(portfolioId: string, limit = 20): Promise<RunSummary[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: RUNS_TABLE.byPortfolio.indexName,
+        KeyConditionExpression: 'portfolioId = :p',
+        ExpressionAttributeValues: { ':p': portfolioId },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => {
+      const s: RunSummary = {
+        runId: i.runId,
+        portfolioId: i.portfolioId,
+        status: i.status,
+        createdAt: i.createdAt,
+        input: i.input,
+      };
+      for (const k of ['finishedAt', 'error', 'var99', 'es99', 'simulations', 'reportKey'] as const) {
+        if (i[k] !== undefined) (s as unknown as Record<string, unknown>)[k] = i[k];
+      }
+      return s;
+    });
+  }
+
+  private async conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(input));
+      return true;
+    } catch (e) {
+      if ((e as Error).name === 'ConditionalCheckFailedException') return false;
+      throw e;
+    }
+  }
+
+  private async encodeResult(runId: string, result: RunResult): Promise<{ sets: string[]; values: Record<string, unknown> }> {
+    const json = JSON.stringify(result);
+    if (Buffer.byteLength(json) <= INLINE_LIMIT) return { sets: ['#result = :result'], values: { ':result': json } };
+    if (this.overflow) {
+      const ref = await this.overflow.put(`results/${runId}.json`, new TextEncoder().encode(json));
+      return { sets: ['resultRef = :ref'], values: { ':ref': ref } };
+    }
+    const gz = gzipSync(json);
+    if (gz.byteLength > INLINE_LIMIT) throw new Error(`run ${runId}: result is ${gz.byteLength} bytes gzipped; configure an overflow store`);
+    return { sets: ['resultGzip = :gz'], values: { ':gz': new Uint8Array(gz) } };
+  }
+
+  private toItem(record: RunRecord): Record<string, unknown> {
+    const { runId, portfolioId, status, createdAt, finishedAt, input, settings, error, reportKey } = record;
+    const item: Record<string, unknown> = { runId, portfolioId, status, createdAt, input: stripUndefined(input) };
+    if (finishedAt) item.finishedAt = finishedAt;
+    // settings are user numbers: keep them as exact JSON text too
+    if (settings) item.settings = JSON.stringify(settings);
+    if (error) item.error = error;
+    if (reportKey) item.reportKey = reportKey;
+    return item;
+  }
+
+  private async fromItem(item: Record<string, any>): Promise<RunRecord> {
+    let result: Partial<RunResult> = {};
+    if (typeof item.result === 'string') result = JSON.parse(item.result);
+    else if (item.resultGzip) result = JSON.parse(gunzipSync(item.resultGzip as Uint8Array).toString('utf-8'));
+    else if (item.resultRef && this.overflow) result = JSON.parse(new TextDecoder().decode(await this.overflow.get(item.resultRef)));
+    const record: RunRecord = {
+      ...result,
+      runId: item.runId,
+      portfolioId: item.portfolioId,
+      status: item.status,
+      createdAt: item.createdAt,
+      input: item.input,
+    };
+    if (item.finishedAt) record.finishedAt = item.finishedAt;
+    if (typeof item.settings === 'string') record.settings = JSON.parse(item.settings);
+    if (item.error) record.error = item.error;
+    if (item.reportKey) record.reportKey = item.reportKey;
+    return record;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
