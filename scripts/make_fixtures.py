@@ -47,6 +47,7 @@ FACTORS7 = ["SPY", "TLT", "XLK", "MTUM", "VIX", "VLUE", "IWF"]
 TECH11 = ["AAPL", "MSFT", "NVDA", "GOOGL", "META", "AMZN", "AVGO", "ORCL", "CRM", "ADBE", "AMD"]
 LASSO_TOL = 1e-14  # far below the engine's own stopping rule, so these are the exact LASSO solutions
 LASSO_MAX_ITER = 10**7
+SELECT_EPS = 1e-12
 
 DEFAULTS = dict(vifThreshold=10.0, pValueThreshold=0.05, r2Threshold=0.8, retain=[], lassoAlphas=100,
                 lassoEps=1e-3, lassoFolds=5)
@@ -132,14 +133,17 @@ def lasso(y, Xall, candidates, s):
     assert alphas[best] == cv.alpha_
     limit = mean_mse[best] + se[best]
     i1se = min(i for i in range(len(alphas)) if mean_mse[i] <= limit)  # alphas descend: first = largest
+    # "selected" ignores rounding residue: sklearn leaves ~1e-18 at alpha_max, where every coefficient is 0 by
+    # definition. Same cutoff as the engine (lasso.ts SELECT_EPS): |w| > 1e-12 * std(y).
+    cutoff = SELECT_EPS * yc.std(ddof=0)
     folds = [[int(te[0]), int(te[-1]) + 1] for _, te in KFold(s["lassoFolds"]).split(Xs)]
     return dict(
         alphas=list(alphas),
         coefficients={c: list(coefs[i]) for i, c in enumerate(candidates)},
         cvAlpha=cv.alpha_,
-        cvSelected=[c for i, c in enumerate(candidates) if cv.coef_[i] != 0],
+        cvSelected=[c for i, c in enumerate(candidates) if abs(cv.coef_[i]) > cutoff],
         alpha1se=alphas[i1se],
-        selected1se=[c for i, c in enumerate(candidates) if coefs[i, i1se] != 0],
+        selected1se=[c for i, c in enumerate(candidates) if abs(coefs[i, i1se]) > cutoff],
         cvMse=list(mean_mse),
         cvMseSe=list(se),
         # extra, for debugging the engine: fold test ranges and per-fold MSE
