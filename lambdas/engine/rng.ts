@@ -1,0 +1,184 @@
+// Reproducible per-sample random streams.
+//
+// Why hand-written: varstream's promise is that sample i's random numbers depend only on (seed, i). Then a run gives
+// bit-identical numbers for any shard/worker split, and a retried shard reproduces its partial exactly. A library
+// generator with one sequential state cannot do that without jumping; a counter-seeded generator can: every sample
+// gets a fresh 128-bit xoshiro128** state derived from (seed, i) by a strong 32-bit mixer (murmur3 fmix32, applied in
+// a splitmix-like way with a distinct constant per lane). Only 32-bit integer ops (Math.imul, shifts), so V8 keeps it
+// in int32 registers; normals come from a 256-layer ziggurat (Marsaglia–Tsang) with 52-bit magnitudes built from two
+// 32-bit outputs (8 bits layer, 1 bit sign, 23 + 29 bits mantissa), like numpy's 64-bit ziggurat.
+
+/** murmur3's 32-bit finalizer: a bijection on 32 bits with full avalanche. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+const TWO32 = 4294967296;
+const TWO_M53 = 2 ** -53;
+
+// Ziggurat tables (Marsaglia & Tsang 2000, 256 layers), scaled for a 52-bit integer magnitude u in [0, 2^52).
+const ZIG_R = 3.6541528853610088;
+const ZIG_V = 0.00492867323399;
+const ZIG_M = 2 ** 52;
+/** accept u·W[i] at once when u < K[i] */
+const ZK = new Float64Array(256);
+const ZW = new Float64Array(256);
+const ZF = new Float64Array(256);
+{
+  let dn = ZIG_R;
+  let tn = dn;
+  const q = ZIG_V / Math.exp(-0.5 * dn * dn);
+  ZK[0] = (dn / q) * ZIG_M;
+  ZK[1] = 0;
+  ZW[0] = q / ZIG_M;
+  ZW[255] = dn / ZIG_M;
+  ZF[0] = 1;
+  ZF[255] = Math.exp(-0.5 * dn * dn);
+  for (let i = 254; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
+    ZK[i + 1] = (dn / tn) * ZIG_M;
+    tn = dn;
+    ZF[i] = Math.exp(-0.5 * dn * dn);
+    ZW[i] = dn / ZIG_M;
+  }
+}
+
+/**
+ * One generator object reused for every sample of a shard (no allocation per sample): `seedSample(i)` resets it to
+ * sample i's stream. Draw order within a sample is part of the reproducibility contract (see simulate.ts).
+ */
+export class SampleStream {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  // per-seed lane keys
+  private readonly k0: number;
+  private readonly k1: number;
+  private readonly k2: number;
+  private readonly k3: number;
+  private readonly base: number;
+  private hi = -1;
+  private hiKey = 0;
+
+  constructor(readonly seed: number) {
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+    const lo = seed >>> 0;
+    const hi = (seed - lo) / TWO32;
+    const base = fmix32(lo ^ fmix32((hi + 0x6a09e667) | 0));
+    this.base = base;
+    // distinct lane constants (golden-ratio Weyl steps, as in splitmix) so the four lanes never coincide
+    this.k0 = fmix32((base + 0x9e3779b9) | 0);
+    this.k1 = fmix32((base + 0x3c6ef372) | 0);
+    this.k2 = fmix32((base + 0xdaa66d2b) | 0);
+    this.k3 = fmix32((base + 0x78dde6e4) | 0);
+  }
+
+  /** Resets the state to sample i's stream: a function of (seed, i) only. */
+  seedSample(i: number): void {
+    const lo = i >>> 0;
+    const hi = (i - lo) / TWO32;
+    if (hi !== this.hi) {
+      this.hi = hi;
+      this.hiKey = fmix32((hi ^ this.base ^ 0xbb67ae85) | 0);
+    }
+    // bijective in lo for a fixed hi, so distinct samples never share a state
+    const x = fmix32(lo ^ this.hiKey);
+    this.s0 = fmix32((x + this.k0) | 0);
+    this.s1 = fmix32((x + this.k1) | 0);
+    this.s2 = fmix32((x + this.k2) | 0);
+    this.s3 = fmix32((x + this.k3) | 0);
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // xoshiro's one forbidden state
+  }
+
+  /** xoshiro128** output as an int32 (use `>>> 0` for the unsigned value). */
+  nextInt(): number {
+    const s0 = this.s0;
+    const s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    this.s1 = s1 ^ s2;
+    this.s0 = s0 ^ s3;
+    this.s2 = s2 ^ t;
+    this.s3 = (s3 << 11) | (s3 >>> 21);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const a = this.nextInt() >>> 5;
+    const b = this.nextInt() >>> 6;
+    return (a * 67108864 + b) * TWO_M53;
+  }
+
+  /** Standard normal by the 256-layer ziggurat. */
+  normal(): number {
+    for (;;) {
+      const a = this.nextInt();
+      const b = this.nextInt();
+      const iz = a & 255;
+      const u = (a >>> 9) * 536870912 + (b >>> 3); // 23 + 29 = 52 bits
+      if (u < ZK[iz]) {
+        const x = u * ZW[iz];
+        return (a & 256) === 0 ? x : -x;
+      }
+      const r = this.normalSlow(iz, u);
+      if (r === r) return (a & 256) === 0 ? r : -r; // NaN = rejected, draw again
+    }
+  }
+
+  /** The rare ziggurat paths (about 1.2% of draws): base-strip tail or wedge; NaN means rejected. */
+  private normalSlow(iz: number, u: number): number {
+    if (iz === 0) {
+      let x: number;
+      let y: number;
+      do {
+        x = -Math.log(1 - this.uniform()) / ZIG_R;
+        y = -Math.log(1 - this.uniform());
+      } while (y + y < x * x);
+      return ZIG_R + x;
+    }
+    const x = u * ZW[iz];
+    if (ZF[iz] + this.uniform() * (ZF[iz - 1] - ZF[iz]) < Math.exp(-0.5 * x * x)) return x;
+    return NaN;
+  }
+
+  /** Gamma(shape, 1) by Marsaglia–Tsang (2000); shape < 1 uses the boost Gamma(a+1)·U^(1/a). */
+  gamma(shape: number): number {
+    if (shape < 1) {
+      const g = this.gamma(shape + 1);
+      return g * Math.pow(1 - this.uniform(), 1 / shape);
+    }
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.uniform();
+      const x2 = x * x;
+      if (u < 1 - 0.0331 * x2 * x2) return d * v;
+      if (Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
+    }
+  }
+
+  /** χ²_ν = 2·Gamma(ν/2). */
+  chiSquare(df: number): number {
+    return 2 * this.gamma(df / 2);
+  }
+}
+

@@ -1,0 +1,44 @@
+// One place that turns settings + fit + reduced tail into the run JSON, so the CLI, the Lambda handlers and the
+// local stack produce the identical RunResult.
+import type { Settings } from './config.ts';
+import type { Reduced } from './risk.ts';
+import type { FactorModel, FitResult, RunResult, SimulationSettings } from './types.ts';
+
+/** The simulation part of the settings (df is null unless distribution is 't'). */
+export function simulationSettings(settings: Settings): SimulationSettings {
+  return {
+    simulations: settings.simulations,
+    shards: settings.shards,
+    seed: settings.seed,
+    distribution: settings.distribution,
+    df: settings.distribution === 't' ? (settings.df ?? null) : null,
+    residual: settings.residual,
+    intercept: settings.intercept,
+    horizon: settings.horizon,
+  };
+}
+
+/**
+ * The run JSON. `simulation` defaults to simulationSettings(settings); pass the executed one when the runner changed
+ * the shard count (the numbers do not depend on it, but the record says what ran).
+ */
+export function buildRunResult(
+  fit: FitResult,
+  model: FactorModel,
+  settings: Settings,
+  reduced: Reduced,
+  timings: Record<string, number>,
+  simulation: SimulationSettings = simulationSettings(settings),
+): RunResult {
+  const result: RunResult = {
+    ...fit,
+    model,
+    simulation,
+    risk: reduced.risk,
+    attribution: reduced.attribution,
+    stress: reduced.stress,
+    timings,
+  };
+  if (settings.value !== undefined) result.value = settings.value;
+  return result;
+}

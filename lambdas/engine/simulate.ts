@@ -1,0 +1,206 @@
+// Monte Carlo of portfolio returns R = βᵀF (+ α) (+ ε), streamed over a shard's sample range keeping only the tail.
+//
+// Draw order within sample i (part of the reproducibility contract, shared by the hot loop and decomposeSample):
+// for each day d = 1..h: z_1..z_k (factor normals, in model.factors order), then W ~ χ²_ν (distribution 't' only),
+// then e ~ N(0, 1) for the residual (residual 'normal' only). Days are summed in order.
+// With distribution 't' the factors are multivariate Student-t with covariance Σ (one W per day shared by all
+// factors); the residual ε stays normal N(0, s²) — the regression's s² is not a t scale.
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { SampleStream } from './rng.ts';
+import { neededTail, selectSmallest, sortPairs, type PackedPartial } from './tail.ts';
+import type { FactorModel, ShardDescriptor, ShardPartial, SimulationSettings } from './types.ts';
+
+/** Lower Cholesky factor of Σ (row-major k×k); throws when Σ is not positive definite. */
+export function choleskyLower(cov: number[][]): number[][] {
+  const chol = new CholeskyDecomposition(new Matrix(cov));
+  if (!chol.isPositiveDefinite()) throw new Error('factor covariance is not positive definite');
+  return chol.lowerTriangularMatrix.to2DArray();
+}
+
+/** Precomputed constants of one (model, simulation) pair: a normal day is R = c + Σ_l w_l z_l with w = Lᵀβ. */
+export class SampleGenerator {
+  readonly k: number;
+  readonly lower: number[][];
+  readonly w: Float64Array;
+  /** βᵀμ (+ α with intercept) */
+  readonly c: number;
+  readonly residualSd: number;
+  readonly df: number;
+  readonly stream: SampleStream;
+
+  constructor(
+    readonly model: FactorModel,
+    readonly simulation: SimulationSettings,
+  ) {
+    const k = model.factors.length;
+    if (model.beta.length !== k || model.mu.length !== k || model.cov.length !== k) throw new Error('model dimensions disagree');
+    this.k = k;
+    this.lower = choleskyLower(model.cov);
+    this.w = new Float64Array(k);
+    for (let l = 0; l < k; l++) {
+      let s = 0;
+      for (let j = l; j < k; j++) s += this.lower[j][l] * model.beta[j];
+      this.w[l] = s;
+    }
+    let c = 0;
+    for (let j = 0; j < k; j++) c += model.beta[j] * model.mu[j];
+    this.c = c + (simulation.intercept ? model.alpha : 0);
+    this.residualSd = simulation.residual === 'normal' ? Math.sqrt(model.residualVariance) : 0;
+    if (simulation.distribution === 't') {
+      if (simulation.df === null || !(simulation.df > 2)) throw new Error('distribution t needs df > 2');
+      this.df = simulation.df;
+    } else this.df = 0;
+    if (!Number.isInteger(simulation.horizon) || simulation.horizon < 1) throw new Error('horizon must be a positive integer');
+    this.stream = new SampleStream(simulation.seed);
+  }
+
+  /** Portfolio return of sample i (h-day sum). */
+  value(i: number): number {
+    const s = this.stream;
+    const w = this.w;
+    const k = this.k;
+    const h = this.simulation.horizon;
+    const df = this.df;
+    const sd = this.residualSd;
+    s.seedSample(i);
+    let r = 0;
+    for (let d = 0; d < h; d++) {
+      let x = 0;
+      for (let l = 0; l < k; l++) x += w[l] * s.normal();
+      if (df > 0) x *= Math.sqrt((df - 2) / s.chiSquare(df));
+      r += this.c + x;
+      if (sd > 0) r += sd * s.normal();
+    }
+    return r;
+  }
+
+  /**
+   * Sample i split into per-factor contributions β_j Σ_d F_{j,d}, the intercept h·α (when on) and the residual Σ_d ε_d
+   * (when on), regenerated from the same stream as value(i). `factors` must have length k.
+   */
+  decompose(i: number, factors: Float64Array): { intercept: number; residual: number } {
+    const s = this.stream;
+    const { k, lower, df, residualSd } = this;
+    const { beta, mu } = this.model;
+    const h = this.simulation.horizon;
+    const z = new Float64Array(k);
+    factors.fill(0);
+    let residual = 0;
+    s.seedSample(i);
+    for (let d = 0; d < h; d++) {
+      for (let l = 0; l < k; l++) z[l] = s.normal();
+      const scale = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
+      for (let j = 0; j < k; j++) {
+        let lz = 0;
+        for (let l = 0; l <= j; l++) lz += lower[j][l] * z[l];
+        factors[j] += beta[j] * (mu[j] + scale * lz);
+      }
+      if (residualSd > 0) residual += residualSd * s.normal();
+    }
+    return { intercept: this.simulation.intercept ? h * this.model.alpha : 0, residual };
+  }
+
+  /** Factor returns of sample i's first day (F = μ + scale·L z); for tests of the factor distribution. */
+  factorDay(i: number, out: Float64Array): void {
+    const s = this.stream;
+    const { k, lower, df } = this;
+    const z = new Float64Array(k);
+    s.seedSample(i);
+    for (let l = 0; l < k; l++) z[l] = s.normal();
+    const scale = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
+    for (let j = 0; j < k; j++) {
+      let lz = 0;
+      for (let l = 0; l <= j; l++) lz += lower[j][l] * z[l];
+      out[j] = this.model.mu[j] + scale * lz;
+    }
+  }
+}
+
+/** Contiguous ranges covering [0, N): shard s gets [⌊sN/S⌋, ⌊(s+1)N/S⌋). Each keeps min(m, its size) samples. */
+export function planShards(model: FactorModel, simulation: SimulationSettings, confidence: number[], runId?: string): ShardDescriptor[] {
+  const n = simulation.simulations;
+  const shards = Math.min(simulation.shards, n);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) throw new RangeError(`simulations must be in [1, 2^32], got ${n}`);
+  if (!Number.isSafeInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${simulation.shards}`);
+  const m = neededTail(n, confidence);
+  const out: ShardDescriptor[] = [];
+  for (let s = 0; s < shards; s++) {
+    const start = Math.floor((s * n) / shards);
+    const end = Math.floor(((s + 1) * n) / shards);
+    const d: ShardDescriptor = { shard: s, start, end, simulations: n, tailSize: Math.min(m, end - start), model, simulation };
+    if (runId !== undefined) d.runId = runId;
+    out.push(d);
+  }
+  return out;
+}
+
+const PROGRESS_CHUNK = 1 << 16;
+
+/**
+ * Streams over the shard's range keeping only its `tailSize` smallest samples: a buffer of ~1.5·m candidates below a
+ * running threshold, compacted by quickselect when full. Memory O(tailSize), never O(range).
+ * sum/sumSquares are accumulated in sample-index order (deterministic for a given shard, but they depend on the split,
+ * so no reported risk number uses them).
+ */
+export function simulateShardPacked(d: ShardDescriptor, onProgress?: (done: number, total: number) => void): PackedPartial {
+  const { start, end } = d;
+  const n = end - start;
+  const m = Math.min(d.tailSize, n);
+  if (m < 1) throw new RangeError(`shard ${d.shard}: tailSize must be ≥ 1`);
+  const gen = new SampleGenerator(d.model, d.simulation);
+  const cap = Math.min(n, m + Math.max(1024, Math.ceil(m / 2)));
+  const vals = new Float64Array(cap);
+  const idx = new Uint32Array(cap);
+  let size = 0;
+  let threshold = Infinity;
+  let sum = 0;
+  let sumSquares = 0;
+  for (let c0 = start; c0 < end; c0 += PROGRESS_CHUNK) {
+    const c1 = Math.min(end, c0 + PROGRESS_CHUNK);
+    for (let i = c0; i < c1; i++) {
+      const r = gen.value(i);
+      sum += r;
+      sumSquares += r * r;
+      // a later sample has a larger index, so (r, i) < (threshold, its index) iff r < threshold
+      if (r < threshold) {
+        if (size === cap) {
+          selectSmallest(vals, idx, size, m);
+          size = m;
+          threshold = maxValue(vals, m);
+          if (!(r < threshold)) continue;
+        }
+        vals[size] = r;
+        idx[size] = i;
+        size++;
+      }
+    }
+    if (onProgress) onProgress(c1 - start, n);
+  }
+  if (size > m) {
+    selectSmallest(vals, idx, size, m);
+    size = m;
+  }
+  sortPairs(vals, idx, size);
+  return {
+    shard: d.shard,
+    start,
+    end,
+    count: n,
+    sum,
+    sumSquares,
+    values: vals.subarray(0, size),
+    indices: idx.subarray(0, size),
+  };
+}
+
+function maxValue(v: Float64Array, n: number): number {
+  let mx = -Infinity;
+  for (let i = 0; i < n; i++) if (v[i] > mx) mx = v[i];
+  return mx;
+}
+
+/** The same as simulateShardPacked with the tail as plain arrays (the JSON-shaped ShardPartial). */
+export function simulateShard(d: ShardDescriptor, onProgress?: (done: number, total: number) => void): ShardPartial {
+  const p = simulateShardPacked(d, onProgress);
+  return { ...p, values: Array.from(p.values), indices: Array.from(p.indices) };
+}
