@@ -331,13 +331,32 @@ export async function readReturns(
     throw new InputError(file, nextLine, (typeof e.column === 'number' ? e.column : 0) + 1, csvErrorMessage(e));
   };
   let count = 0;
-  await pipeline(Readable.from(decodeStrict(input, file), { objectMode: true }), parser, async (records: AsyncIterable<string[]>) => {
-    for await (const r of records) {
-      if (syntax && syntax.records <= count) raiseSyntax();
-      onRecord(r);
-      count++;
+  // The first error raised by us wins: tearing the pipeline down makes the source report an AbortError of its own.
+  let failure: unknown;
+  async function* source(): AsyncGenerator<string> {
+    try {
+      yield* decodeStrict(input, file);
+    } catch (e) {
+      failure ??= e;
+      throw e;
     }
-  });
+  }
+  try {
+    await pipeline(Readable.from(source(), { objectMode: true }), parser, async (records: AsyncIterable<string[]>) => {
+      for await (const r of records) {
+        try {
+          if (syntax && syntax.records <= count) raiseSyntax();
+          onRecord(r);
+        } catch (e) {
+          failure ??= e;
+          throw e;
+        }
+        count++;
+      }
+    });
+  } catch (e) {
+    throw failure ?? e;
+  }
   if (syntax) raiseSyntax();
 
   if (!layout) throw new InputError(file, 1, 1, 'empty file');
