@@ -1,0 +1,81 @@
+// Factor screening of the source method: VIF loop, then backward elimination on p-values.
+import { leastSquares, tPValue, varianceInflation } from './diagnostics.ts';
+import type { FitResult, ScreeningStep } from './types.ts';
+
+export interface ScreeningOptions {
+  vifThreshold: number;
+  pValueThreshold: number;
+  /** names exempt from both dropping steps */
+  retain: string[];
+}
+
+export interface ScreeningOutcome {
+  screening: FitResult['screening'];
+  /** surviving factors, in candidate order */
+  selected: string[];
+  warnings: string[];
+}
+
+/**
+ * 1. While the largest VIF among the non-retained remaining factors exceeds vifThreshold, drop it and recompute the
+ *    VIFs of the rest (VIF is computed with the retained factors in the design).
+ * 2. Refit and drop the non-retained factor with the largest p-value while that p-value exceeds pValueThreshold.
+ * Ties go to the earlier candidate. Neither step drops the last remaining factor: a model without factors cannot
+ * produce a VaR, so the last one is kept with a warning instead of failing the run (the warning names its p-value;
+ * the adequacy check on R² then tells the user how little it explains).
+ */
+export function screen(y: Float64Array, X: Float64Array[], names: string[], opts: ScreeningOptions): ScreeningOutcome {
+  const column = new Map(names.map((name, j) => [name, X[j]]));
+  const retain = new Set(opts.retain);
+  let remaining = [...names];
+  const steps: ScreeningStep[] = [];
+  const vifDrops: Array<{ factor: string; vif: number }> = [];
+  const pDrops: Array<{ factor: string; pValue: number }> = [];
+  const warnings: string[] = [];
+  const cols = () => remaining.map((name) => column.get(name)!);
+
+  while (remaining.length > 1) {
+    const vifs = varianceInflation(cols());
+    const worst = argmaxFree(remaining, vifs, retain);
+    if (worst < 0 || !(vifs[worst] > opts.vifThreshold)) break;
+    const factor = remaining[worst];
+    vifDrops.push({ factor, vif: vifs[worst] });
+    steps.push({ factor, reason: 'vif', value: vifs[worst] });
+    remaining = remaining.filter((_, j) => j !== worst);
+  }
+
+  for (;;) {
+    const fit = leastSquares(y, cols());
+    const df = y.length - remaining.length - 1;
+    const scale = fit.ssr / df;
+    const pValues = remaining.map((_, j) => {
+      const se = Math.sqrt(scale * fit.xtxInvDiag[j + 1]);
+      const est = fit.beta[j + 1];
+      return tPValue(se === 0 ? (est === 0 ? 0 : Infinity) : est / se, df);
+    });
+    const worst = argmaxFree(remaining, pValues, retain);
+    if (worst < 0 || !(pValues[worst] > opts.pValueThreshold)) break;
+    if (remaining.length === 1) {
+      warnings.push(
+        `screening kept "${remaining[0]}" although its p-value ${pValues[0].toPrecision(4)} exceeds pValueThreshold ` +
+          `${opts.pValueThreshold}: the last factor is never dropped`,
+      );
+      break;
+    }
+    const factor = remaining[worst];
+    pDrops.push({ factor, pValue: pValues[worst] });
+    steps.push({ factor, reason: 'pValue', value: pValues[worst] });
+    remaining = remaining.filter((_, j) => j !== worst);
+  }
+  return { screening: { vif: vifDrops, pValue: pDrops, steps }, selected: remaining, warnings };
+}
+
+/** Index of the largest value among names not retained; −1 when all are retained. NaN never wins. */
+function argmaxFree(names: string[], values: number[], retain: Set<string>): number {
+  let best = -1;
+  for (let j = 0; j < names.length; j++) {
+    if (retain.has(names[j])) continue;
+    if (best < 0 || values[j] > values[best]) best = j;
+  }
+  return best;
+}
