@@ -1,14 +1,10 @@
 // The self-contained HTML report of a run: one file, no script, no external resource, charts drawn as inline SVG.
 // Pure: takes the run JSON (plus an optional backtest) and returns the HTML text.
-import type { FactorModel, RunResult, SimulationSettings } from './types.ts';
+import type { FactorModel, Histogram, RunResult, SimulationSettings } from './types.ts';
 import type { BacktestResult, BacktestSeries } from './backtest.ts';
 import { PALETTE, axes, c, clip, escapeHtml, extent, figure, linear, pad, plot, polyline, type LegendItem } from './report/svg.ts';
 
-/** A histogram of all simulated returns: counts[i] samples in [edges[i], edges[i+1]). */
-export interface Histogram {
-  edges: number[];
-  counts: number[];
-}
+export type { Histogram };
 
 export interface ReportExtras {
   /** overrides `run.histogram` when given */
@@ -20,10 +16,8 @@ export interface ReportExtras {
   generatedAt?: string;
 }
 
-type RunWithHistogram = RunResult & { histogram?: Histogram };
-
 export function renderReport(run: RunResult, extras: ReportExtras = {}): string {
-  const histogram = extras.histogram ?? (run as RunWithHistogram).histogram;
+  const histogram = extras.histogram ?? run.histogram;
   const title = extras.title ?? `varstream: ${run.portfolio} ${run.window.start} … ${run.window.end}`;
   const sections: string[] = [
     summarySection(run),
@@ -189,9 +183,14 @@ export function analyticMoments(model: FactorModel, sim: SimulationSettings): { 
   return { mean: mean * sim.horizon, sd: Math.sqrt(Math.max(variance, 0) * sim.horizon) };
 }
 
+/** The closed form has a Student t only for one day without residual (as in the risk numbers); else it is normal. */
+function isStudentT(sim: SimulationSettings): boolean {
+  return sim.distribution === 't' && sim.horizon === 1 && sim.residual === 'none' && sim.df !== null && sim.df > 2;
+}
+
 /** Density of the closed-form return distribution: normal, or a Student t with the same variance. */
 function density(sim: SimulationSettings, mean: number, sd: number): (x: number) => number {
-  if (sim.distribution === 't' && sim.df && sim.df > 2) {
+  if (isStudentT(sim) && sim.df !== null) {
     const nu = sim.df;
     const scale = sd * Math.sqrt((nu - 2) / nu);
     const logNorm = lnGamma((nu + 1) / 2) - lnGamma(nu / 2) - 0.5 * Math.log(nu * Math.PI) - Math.log(scale);
@@ -235,7 +234,7 @@ function distributionChart(run: RunResult, histogram: Histogram | undefined): st
   const levels0 = levels.map((k, i) => ({ k, color: PALETTE[(i + 1) % PALETTE.length] }));
   const items: LegendItem[] = [];
   if (bars.length) items.push({ label: `simulated (${total.toLocaleString('en-US')})`, color: '#9ecae1' });
-  items.push({ label: run.simulation.distribution === 't' ? `closed form (t, ${run.simulation.df} df)` : 'closed form (normal)', color: '#222' });
+  items.push({ label: isStudentT(run.simulation) ? `closed form (t, ${run.simulation.df} df)` : 'closed form (normal)', color: '#222' });
   for (const { k, color } of levels0) items.push({ label: `${pctLevel(k)} VaR`, color }, { label: `${pctLevel(k)} ES`, color, dash: '6 3' });
   const p = plot([x0, x1], [0, yMax * 1.05 || 1], { legend: items });
   const body: string[] = [clip('clip-dist', p), axes(p, { x: `${run.simulation.horizon}-day portfolio return (%)`, y: 'density' }, { xFormat: (v) => (v * 100).toFixed(Math.abs(x1 - x0) < 0.05 ? 1 : 0), yFormat: (v) => v.toFixed(0) })];

@@ -196,6 +196,14 @@ export interface RunResult extends FitResult {
   stress: StressResult[];
   timings: Record<string, number>;
   value?: number;
+  /** optional histogram of all simulated returns (split-invariant: fixed bins, summed counts); the report draws it */
+  histogram?: Histogram;
+}
+
+/** counts[i] simulated returns in [edges[i], edges[i+1]); edges ascending, one more than counts. */
+export interface Histogram {
+  edges: number[];
+  counts: number[];
 }
 
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
