@@ -2,6 +2,7 @@
 import {
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -105,5 +106,23 @@ export class S3ObjectStore implements BlobStore {
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
     );
     return { versionId: out.VersionId, etag: out.ETag?.replace(/"/g, '') };
+  }
+
+  /** The most recently modified object under `prefix` ending in `suffix` (the schedule re-runs it), if any. */
+  async latestObject(bucket: string, prefix: string, suffix = ''): Promise<{ key: string; versionId?: string; etag?: string; lastModified: Date } | undefined> {
+    let best: { key: string; etag?: string; lastModified: Date } | undefined;
+    let token: string | undefined;
+    do {
+      const out = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of out.Contents ?? []) {
+        if (!o.Key || !o.Key.toLowerCase().endsWith(suffix) || !o.LastModified) continue;
+        if (!best || o.LastModified > best.lastModified || (+o.LastModified === +best.lastModified && o.Key > best.key))
+          best = { key: o.Key, etag: o.ETag?.replace(/"/g, ''), lastModified: o.LastModified };
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    if (!best) return undefined;
+    const head = await this.head(bucket, best.key);
+    return { ...best, versionId: head?.versionId };
   }
 }

@@ -25,8 +25,8 @@ export const RUNS_TABLE = {
     indexName: 'byPortfolio',
     partitionKey: { name: 'portfolioId', type: 'S' },
     sortKey: { name: 'createdAt', type: 'S' },
-    // the list view needs the summary, not the (possibly 300 KB) result
-    nonKeyAttributes: ['runId', 'status', 'finishedAt', 'input', 'error', 'var99', 'es99', 'simulations', 'reportKey'],
+    // the list view needs the summary, not the (possibly 300 KB) result; key attributes (runId too) are always projected
+    nonKeyAttributes: ['status', 'finishedAt', 'input', 'error', 'var99', 'es99', 'simulations', 'reportKey'],
   },
 } as const;
 
@@ -84,12 +84,10 @@ export interface RunStore {
 // DynamoDB items are at most 400 KB; leave room for the other attributes.
 const INLINE_LIMIT = 300 * 1024;
 
-/** The 99% VaR/ES of a result, for the queryable top-level attributes. */
+/** The 99% VaR/ES of a result, for the queryable top-level attributes (risk is keyed by String(confidence)). */
 export function riskAt(result: Partial<RunResult>, level = 0.99): { var?: number; es?: number } {
-  for (const r of Object.values(result.risk ?? {})) {
-    if (Math.abs(r.quantile - level) < 1e-12 || Math.abs(r.quantile - (1 - level)) < 1e-12) return { var: r.var, es: r.es };
-  }
-  return {};
+  const r = result.risk?.[String(level)];
+  return r ? { var: r.var, es: r.es } : {};
 }
 
 function finite(x: number | undefined): number | undefined {

@@ -34,8 +34,8 @@ const awkward = [0.1 + 0.2, -0.023456789012345678, 1e-300, 5e-324, 2 ** 53 - 1, 
 function fakeResult(extra = 0): RunResult {
   return {
     risk: {
-      '0.99': { quantile: 0.99, var: 0.0312345678901234567, es: 0.0398765432109876543, analyticVar: 0.031, analyticEs: 0.039, standardError: 1e-4, ci95: [0.0311, 0.0313] },
-      '0.95': { quantile: 0.95, var: 0.02, es: 0.025, analyticVar: 0.02, analyticEs: 0.025, standardError: 1e-4, ci95: [0.019, 0.021] },
+      '0.99': { quantile: -0.0312345678901234567, var: 0.0312345678901234567, es: 0.0398765432109876543, analyticVar: 0.031, analyticEs: 0.039, standardError: 1e-4, ci95: [0.0311, 0.0313] },
+      '0.95': { quantile: -0.02, var: 0.02, es: 0.025, analyticVar: 0.02, analyticEs: 0.025, standardError: 1e-4, ci95: [0.019, 0.021] },
     },
     simulation: { simulations: 10000, shards: 2, seed: 1, distribution: 'normal', df: null, residual: 'none', intercept: false, horizon: 1 },
     model: { factors: ['SPY'], beta: awkward, alpha: 0, residualVariance: 1e-5, mu: [1e-4], cov: [[1e-4]] },

@@ -1,0 +1,60 @@
+// The JSON passed between the pipeline's steps (Step Functions state, or the in-process local pipeline).
+import type { ShardDescriptor, ShardPartial } from '../engine/types.ts';
+import type { RunRecord } from '../engine/types.ts';
+
+/** What starts a run (Trigger/API → Fit). Also what Fail needs to record a run that never reached RUNNING. */
+export interface RunInput {
+  runId: string;
+  portfolioId: string;
+  input: RunRecord['input'];
+  createdAt: string;
+  /** request settings (POST /runs), merged over config/<portfolioId>.json */
+  settings?: Record<string, unknown>;
+  /** why the run exists */
+  origin?: 'upload' | 'api' | 'schedule';
+}
+
+/** Fit → Map → Reduce. Small runs carry `descriptors` inline; large ones `descriptorsKey` (an S3 JSON array). */
+export interface FitOutput {
+  runId: string;
+  portfolioId: string;
+  input: RunRecord['input'];
+  createdAt: string;
+  shardCount: number;
+  descriptors?: ShardDescriptor[];
+  descriptorsKey?: string;
+  /** S3 key of the fit, model and settings Reduce needs (too large for the 256 KB state) */
+  context: string;
+}
+
+/** One Map item. `persist` (Distributed Map) writes the partial to S3 instead of returning it. */
+export interface SimulateInput {
+  descriptor: ShardDescriptor;
+  persist?: boolean;
+}
+
+export interface ReduceInput {
+  runId: string;
+  portfolioId: string;
+  input: RunRecord['input'];
+  createdAt: string;
+  shardCount: number;
+  context: string;
+  /** inline Map results; absent after a Distributed Map (then read from partials/<runId>/<shard>.json) */
+  partials?: ShardPartial[];
+}
+
+/** The Catch target's input: the state plus `error` = {Error, Cause}. */
+export interface FailInput {
+  runId: string;
+  portfolioId?: string;
+  input?: RunRecord['input'];
+  createdAt?: string;
+  error: { Error?: string; Cause?: string };
+}
+
+export const partialKey = (runId: string, shard: number): string => `partials/${runId}/${shard}.json`;
+export const partialBinKey = (runId: string, shard: number): string => `partials/${runId}/${shard}.bin`;
+export const contextKey = (runId: string): string => `partials/${runId}/context.json`;
+export const descriptorsKey = (runId: string): string => `partials/${runId}/descriptors.json`;
+export const inlineUploadKey = (portfolioId: string, runId: string): string => `inline/${portfolioId}/${runId}.csv`;

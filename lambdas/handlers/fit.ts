@@ -1,0 +1,86 @@
+// Fit: config/<portfolioId>.json + request settings → stream the CSV from S3 → OLS, screening, LASSO → factor model →
+// shard plan. Writes RUNNING first (conditional: a duplicate never makes a second run). Too-large-for-state pieces
+// (fit context, many descriptors) go to S3 under partials/<runId>/.
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { parseSettings, parseSettingsJson, type Settings } from '../engine/config.ts';
+import { readReturns } from '../engine/csv.ts';
+import { factorModel, fitModel } from '../engine/fit.ts';
+import { simulationSettings } from '../engine/run.ts';
+import { planShards } from '../engine/simulate.ts';
+import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../engine/types.ts';
+import { contextKey, descriptorsKey, type FitOutput, type RunInput } from './contracts.ts';
+import { depsFromEnv, logger, type Deps } from './deps.ts';
+
+/** Fit → Reduce hand-over, stored as JSON at partials/<runId>/context.json. */
+export interface FitContext {
+  fit: FitResult;
+  model: FactorModel;
+  settings: Settings;
+  simulation: SimulationSettings;
+  timings: Record<string, number>;
+}
+
+/** A run that already finished must not be redone by a late duplicate; the Catch leaves its record untouched. */
+export class RunAlreadyFinished extends Error {
+  constructor(runId: string, status: string) {
+    super(`run ${runId} is already ${status}`);
+    this.name = 'RunAlreadyFinished';
+  }
+}
+
+/** Descriptor JSON above this goes through S3 even under the inline shard limit (the state holds at most 256 KB). */
+const INLINE_DESCRIPTORS_BYTES = 128 * 1024;
+
+/** Accepts the nested RunInput and the flat {bucket, key, versionId, portfolioId, runId, settings} form. */
+export function normalizeRunInput(e: RunInput | (Omit<RunInput, 'input' | 'createdAt'> & { bucket: string; key: string; versionId?: string; createdAt?: string })): RunInput {
+  if ('input' in e && e.input) return { ...e, createdAt: e.createdAt ?? new Date().toISOString() };
+  const { bucket, key, versionId, ...rest } = e as typeof e & { bucket: string; key: string; versionId?: string };
+  return { ...(rest as Omit<RunInput, 'input'>), input: { bucket, key, ...(versionId ? { versionId } : {}) }, createdAt: rest.createdAt ?? new Date().toISOString() };
+}
+
+export async function loadSettings(run: RunInput, deps: Pick<Deps, 'bucket' | 'objects'>): Promise<Settings> {
+  const configFile = `config/${run.portfolioId}.json`;
+  const text = await deps.objects.getText(deps.bucket, configFile);
+  const overrides = run.settings ?? {};
+  return text === undefined ? parseSettings(overrides, 'settings') : parseSettingsJson(text, configFile, overrides);
+}
+
+export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'inlineShardLimit' | 'logger'>): Promise<FitOutput> {
+  const run = normalizeRunInput(event);
+  const { runId, portfolioId, input, createdAt } = run;
+  const { created, record } = await deps.runs.create({ runId, portfolioId, status: 'RUNNING', createdAt, input, ...(run.settings ? { settings: run.settings } : {}) });
+  if (!created && record.status !== 'RUNNING') throw new RunAlreadyFinished(runId, record.status);
+
+  const t0 = performance.now();
+  const settings = await loadSettings(run, deps);
+  const object = await deps.objects.openObject(input.bucket, input.key, input.versionId);
+  if (object.size > settings.maxFileBytes)
+    throw new InputError(input.key, 1, 1, `file is ${object.size} bytes, over maxFileBytes ${settings.maxFileBytes}`);
+  const data = await readReturns(object.body, input.key, settings);
+  const t1 = performance.now();
+  const fit = fitModel(data, settings);
+  const model = factorModel(fit, data);
+  const simulation = simulationSettings(settings);
+  const descriptors = planShards(model, simulation, settings.confidence, runId);
+  const t2 = performance.now();
+
+  const context: FitContext = { fit, model, settings, simulation, timings: { readMs: t1 - t0, fitMs: t2 - t1 } };
+  const ctxKey = contextKey(runId);
+  await deps.objects.putText(deps.bucket, ctxKey, JSON.stringify(context), 'application/json');
+  const out: FitOutput = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, context: ctxKey };
+  const text = JSON.stringify(descriptors);
+  if (descriptors.length > deps.inlineShardLimit || Buffer.byteLength(text) > INLINE_DESCRIPTORS_BYTES) {
+    out.descriptorsKey = descriptorsKey(runId);
+    await deps.objects.putText(deps.bucket, out.descriptorsKey, text, 'application/json');
+  } else {
+    out.descriptors = descriptors;
+  }
+  deps.logger.info('fitted', { observations: fit.observations, selected: fit.selected, shards: descriptors.length, readMs: t1 - t0, fitMs: t2 - t1 });
+  return out;
+}
+
+export const handler = middy(async (event: RunInput) => {
+  logger.appendKeys({ runId: event.runId, portfolioId: event.portfolioId });
+  return fitStep(event, depsFromEnv());
+}).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,49 @@
+// Reduce: every shard partial (inline, by reference, or persisted by a Distributed Map) → one streaming tail merge →
+// VaR/ES/attribution/stress → the run JSON → SUCCEEDED (conditional: a re-run writes nothing twice).
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { resolvePartial } from '../engine/partial-codec.ts';
+import { reduceRisk } from '../engine/risk.ts';
+import { buildRunResult } from '../engine/run.ts';
+import { TailMerger, neededTail } from '../engine/tail.ts';
+import type { ShardPartial } from '../engine/types.ts';
+import { riskAt } from '../adapters/run-store.ts';
+import { partialKey, type ReduceInput } from './contracts.ts';
+import { depsFromEnv, logger, type Deps } from './deps.ts';
+import type { FitContext } from './fit.ts';
+
+/** S3 reads in flight at once while fetching partials. */
+const FETCH_CONCURRENCY = 16;
+
+export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<{ runId: string; status: 'SUCCEEDED'; recorded: boolean; var99?: number; es99?: number }> {
+  const t0 = performance.now();
+  const ctx = await deps.objects.getJson<FitContext>(deps.bucket, event.context);
+  if (!ctx) throw new Error(`run ${event.runId}: missing fit context ${event.context}`);
+  const { fit, model, settings, simulation } = ctx;
+  const merger = new TailMerger(simulation.simulations, neededTail(simulation.simulations, settings.confidence));
+
+  const shards = event.partials ? event.partials.length : event.shardCount;
+  let next = 0;
+  const worker = async () => {
+    while (next < shards) {
+      const i = next++;
+      const message = event.partials ? event.partials[i] : await deps.objects.getJson<ShardPartial>(deps.bucket, partialKey(event.runId, i));
+      if (!message) throw new Error(`run ${event.runId}: missing partial of shard ${i}`);
+      merger.add(await resolvePartial(message, deps.objects));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, shards) }, worker));
+
+  const reduced = reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
+  const timings = { ...ctx.timings, reduceMs: performance.now() - t0 };
+  const result = buildRunResult(fit, model, settings, reduced, timings, simulation);
+  const recorded = await deps.runs.succeed(event.runId, result);
+  const r = riskAt(result);
+  deps.logger.info('reduced', { recorded, var99: r.var, es99: r.es, shards });
+  return { runId: event.runId, status: 'SUCCEEDED', recorded, var99: r.var, es99: r.es };
+}
+
+export const handler = middy(async (event: ReduceInput) => {
+  logger.appendKeys({ runId: event.runId });
+  return reduceStep(event, depsFromEnv());
+}).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,86 @@
+// REST API: IAM (SigV4) authorization on every method, a JSON-schema model validating POST /runs, throttling and
+// access logs. One proxy Lambda serves the routes (the same routing function the local stack serves over node:http).
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag.ts';
+import { PORTFOLIO_ID_PATTERN } from '../lambdas/adapters/run-ids.ts';
+
+export interface ApiProps {
+  handler: lambda.IFunction;
+  /** steady-state requests per second and burst for the whole stage */
+  rateLimit?: number;
+  burstLimit?: number;
+}
+
+export class Api extends Construct {
+  readonly restApi: apigw.RestApi;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.restApi = new apigw.RestApi(this, 'RestApi', {
+      restApiName: 'varstream',
+      description: 'varstream runs: POST /runs, GET /runs/{runId}, GET /portfolios/{portfolioId}/runs',
+      cloudWatchRole: true,
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: props.rateLimit ?? 20,
+        throttlingBurstLimit: props.burstLimit ?? 40,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        tracingEnabled: true,
+      },
+      // inline CSV bodies are capped at 1 MB by the handler (413); API Gateway's own cap is 10 MB
+      binaryMediaTypes: [],
+    });
+    const integration = new apigw.LambdaIntegration(props.handler, { proxy: true });
+
+    const runModel = this.restApi.addModel('RunRequest', {
+      contentType: 'application/json',
+      modelName: 'RunRequest',
+      schema: {
+        schema: apigw.JsonSchemaVersion.DRAFT4,
+        title: 'RunRequest',
+        type: apigw.JsonSchemaType.OBJECT,
+        required: ['portfolioId'],
+        additionalProperties: false,
+        properties: {
+          portfolioId: { type: apigw.JsonSchemaType.STRING, pattern: PORTFOLIO_ID_PATTERN },
+          key: { type: apigw.JsonSchemaType.STRING, pattern: '^uploads/', maxLength: 1024 },
+          versionId: { type: apigw.JsonSchemaType.STRING, maxLength: 1024 },
+          csv: { type: apigw.JsonSchemaType.STRING, maxLength: 1024 * 1024 },
+          settings: { type: apigw.JsonSchemaType.OBJECT },
+        },
+      },
+    });
+    const bodyValidator = this.restApi.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
+    const paramsValidator = this.restApi.addRequestValidator('ParamsValidator', { validateRequestBody: false, validateRequestParameters: true });
+
+    const runs = this.restApi.root.addResource('runs');
+    runs.addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': runModel } });
+    runs.addResource('{runId}').addMethod('GET', integration, {
+      requestValidator: paramsValidator,
+      requestParameters: { 'method.request.path.runId': true },
+    });
+    this.restApi.root
+      .addResource('portfolios')
+      .addResource('{portfolioId}')
+      .addResource('runs')
+      .addMethod('GET', integration, {
+        requestValidator: paramsValidator,
+        requestParameters: { 'method.request.path.portfolioId': true, 'method.request.querystring.limit': false },
+      });
+
+    acknowledge(this.restApi, ['AwsSolutions-APIG3'], 'IAM-authorized API for internal callers with stage throttling; attach a WAF web ACL in the account if it is exposed more widely.');
+    acknowledge(this.restApi, ['AwsSolutions-COG4'], 'Authorization is IAM (SigV4), not Cognito: callers are roles in the account.');
+    acknowledge(
+      this.restApi,
+      ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]'],
+      'The account-level API Gateway CloudWatch role uses AmazonAPIGatewayPushToCloudWatchLogs, the AWS-managed policy made for it.',
+    );
+  }
+}

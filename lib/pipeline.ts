@@ -1,0 +1,185 @@
+// The Step Functions pipeline: Fit → (inline Map | Distributed Map) over shard descriptors → Simulate → Reduce,
+// every step caught into Fail. Started by the Trigger function for uploads (EventBridge) and on a schedule.
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { acknowledge, logicalId } from './nag.ts';
+import { ENV, type Compute } from './compute.ts';
+
+/** Transient Lambda-side errors worth retrying; an InputError (the user's file) is never retried. */
+export const RETRYABLE_LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+export interface PipelineProps {
+  bucket: s3.IBucket;
+  compute: Compute;
+  inlineShardLimit: number;
+  /** Distributed Map child concurrency: the real cap on simultaneous Simulate invocations */
+  maxConcurrency: number;
+  /** EventBridge cron expression, e.g. `cron(0 22 ? * MON-FRI *)` */
+  scheduleCron: string;
+}
+
+export class Pipeline extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly uploadRule: events.Rule;
+  readonly scheduleRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: PipelineProps) {
+    super(scope, id);
+    const { compute, bucket } = props;
+
+    const invoke = (name: string, fn: lambda.IFunction, comment: string, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
+      const task = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: fn,
+        comment,
+        payload,
+        payloadResponseOnly: true, // the state is the function's return value, no SDK envelope
+        retryOnServiceExceptions: false, // replaced by the explicit retry below
+      });
+      task.addRetry({
+        errors: RETRYABLE_LAMBDA_ERRORS,
+        interval: Duration.seconds(2),
+        maxAttempts: 6,
+        backoffRate: 2,
+        maxDelay: Duration.seconds(60),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return task;
+    };
+
+    const recordFailure = invoke(
+      'RecordFailure',
+      compute.fail,
+      'Write FAILED with the error message (conditional: never overwrites a finished run)',
+      sfn.TaskInput.fromObject({
+        'runId.$': '$.runId',
+        'portfolioId.$': '$.portfolioId',
+        'input.$': '$.input',
+        'createdAt.$': '$.createdAt',
+        'error.$': '$.error',
+      }),
+    );
+    const failed = new sfn.Fail(this, 'RunFailed', { causePath: '$.error.Cause', errorPath: '$.error.Error' });
+    recordFailure.next(failed);
+    const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
+
+    const fit = invoke('Fit', compute.fit, 'Read the CSV, fit, screen, plan the shards; writes RUNNING');
+    fit.addCatch(recordFailure, catchAll);
+
+    const simulateInline = invoke('Simulate', compute.simulate, 'One shard: its tail and running sums');
+    const inlineMap = new sfn.Map(this, 'Shards', {
+      comment: 'Small runs: descriptors inline in the state',
+      itemsPath: '$.descriptors',
+      itemSelector: { 'descriptor.$': '$$.Map.Item.Value' },
+      maxConcurrency: props.inlineShardLimit,
+      resultPath: '$.partials',
+    });
+    inlineMap.itemProcessor(simulateInline);
+    inlineMap.addCatch(recordFailure, catchAll);
+
+    const simulateDistributed = invoke('SimulateDistributed', compute.simulate, 'One shard; the partial is written to S3');
+    const distributedMap = new sfn.DistributedMap(this, 'ShardsDistributed', {
+      comment: 'Large runs: descriptors read from S3, partials written to S3 (the state never holds them all)',
+      itemReader: new sfn.S3JsonItemReader({ bucket, key: sfn.JsonPath.stringAt('$.descriptorsKey') }),
+      itemSelector: { 'descriptor.$': '$$.Map.Item.Value', persist: true },
+      maxConcurrency: props.maxConcurrency,
+      mapExecutionType: sfn.StateMachineType.EXPRESS,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    distributedMap.itemProcessor(simulateDistributed, { mode: sfn.ProcessorMode.DISTRIBUTED, executionType: sfn.ProcessorType.EXPRESS });
+    distributedMap.addCatch(recordFailure, catchAll);
+
+    const reduce = invoke('Reduce', compute.reduce, 'Merge tails, VaR/ES, attribution, stress; writes SUCCEEDED');
+    reduce.addCatch(recordFailure, catchAll);
+    // Reduce's input drops the descriptors (they can be 100s of KB), keeps what it needs
+    const reduceInput = new sfn.Pass(this, 'ReduceInput', {
+      comment: 'Keep only what Reduce needs',
+      parameters: {
+        'runId.$': '$.runId',
+        'portfolioId.$': '$.portfolioId',
+        'input.$': '$.input',
+        'createdAt.$': '$.createdAt',
+        'shardCount.$': '$.shardCount',
+        'context.$': '$.context',
+        'partials.$': '$.partials',
+      },
+    });
+    const reduceInputDistributed = new sfn.Pass(this, 'ReduceInputDistributed', {
+      comment: 'Partials are in S3 under partials/<runId>/',
+      parameters: {
+        'runId.$': '$.runId',
+        'portfolioId.$': '$.portfolioId',
+        'input.$': '$.input',
+        'createdAt.$': '$.createdAt',
+        'shardCount.$': '$.shardCount',
+        'context.$': '$.context',
+      },
+    });
+    reduceInput.next(reduce);
+    reduceInputDistributed.next(reduce);
+    inlineMap.next(reduceInput);
+    distributedMap.next(reduceInputDistributed);
+
+    const choose = new sfn.Choice(this, 'HowManyShards', { comment: `Inline Map up to ${props.inlineShardLimit} shards` })
+      .when(sfn.Condition.isPresent('$.descriptorsKey'), distributedMap)
+      .otherwise(inlineMap);
+
+    const definition = fit.next(choose);
+    reduce.next(new sfn.Succeed(this, 'RunSucceeded'));
+
+    const logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: Duration.hours(2),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'varstream: one execution per run (execution name = runId)',
+    });
+
+    for (const fn of [compute.trigger, compute.api]) {
+      this.stateMachine.grantStartExecution(fn);
+      (fn as unknown as { addEnvironment(k: string, v: string): void }).addEnvironment(ENV.stateMachineArn, this.stateMachine.stateMachineArn);
+    }
+
+    // Object Created under uploads/ → Trigger (hashes bucket/key/version into the execution name: one run per upload)
+    this.uploadRule = new events.Rule(this, 'UploadRule', {
+      description: 'varstream: a CSV uploaded under uploads/ starts a run',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [bucket.bucketName] }, object: { key: [{ prefix: 'uploads/' }] } },
+      },
+      targets: [new targets.LambdaFunction(compute.trigger, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+    });
+
+    this.scheduleRule = new events.Rule(this, 'ScheduleRule', {
+      description: 'varstream: re-run the latest upload of each configured portfolio',
+      schedule: events.Schedule.expression(props.scheduleCron),
+      targets: [new targets.LambdaFunction(compute.trigger, { retryAttempts: 2 })],
+    });
+
+    // Findings are acknowledged one by one after a look at the synthesized policy (see test/lib/stack.test.ts).
+    acknowledge(
+      this.stateMachine,
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        ...[compute.fit, compute.simulate, compute.reduce, compute.fail].map(
+          (fn) => `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
+        ),
+      ],
+      'CDK-generated: invoking a function by ARN includes its versions (fn:*); X-Ray and log delivery actions only accept *; the Distributed Map reads its descriptors from the bucket and manages its child executions.',
+    );
+  }
+}
