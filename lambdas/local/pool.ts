@@ -1,0 +1,111 @@
+// Local execution of shard descriptors on worker_threads, feeding a TailMerger as partials arrive.
+// Results do not depend on the worker count or the arrival order (sample i depends only on (seed, i) and the merge
+// is order-independent), so the pool is free to schedule shards first-come first-served.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { decodePacked } from '../engine/partial-codec.ts';
+import { simulateShardPacked } from '../engine/simulate.ts';
+import type { TailMerger } from '../engine/tail.ts';
+import type { ShardDescriptor } from '../engine/types.ts';
+
+export interface PoolOptions {
+  /** worker threads; default os.availableParallelism(); 0 runs the shards in this thread */
+  workers?: number;
+  /** samples done so far and in total */
+  onProgress?: (done: number, total: number) => void;
+}
+
+type WorkerMessage =
+  | { type: 'progress'; shard: number; done: number }
+  | { type: 'partial'; shard: number; bytes: Uint8Array }
+  | { type: 'error'; shard: number; message: string };
+
+const WORKER_URL = new URL('./shard-worker.mjs', import.meta.url);
+
+/** Default worker count: every core the OS offers. */
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+/**
+ * Default shard count for a local run: at least the requested shards and one per worker, and small enough that a
+ * shard's buffer (≤ 1.5·tailSize pairs, 12 bytes each) stays ~ 48 MB: when the run's tail m is large, shards of at
+ * most 2·10^6 samples; otherwise as few shards as keep every worker busy (each shard sorts its own tail, so fewer
+ * shards means less sorting).
+ */
+export function localShardCount(simulations: number, requested: number, workers: number, tailSize: number): number {
+  const busy = Math.max(1, workers);
+  let shards = Math.max(requested, busy);
+  if (tailSize * 1.5 * 12 > 48e6) shards = Math.max(shards, Math.ceil(simulations / 2e6));
+  return Math.min(shards, simulations);
+}
+
+/** Runs every descriptor and merges its partial into `merger`; resolves when all are merged. */
+export async function runShards(descriptors: ShardDescriptor[], merger: TailMerger, options: PoolOptions = {}): Promise<TailMerger> {
+  const total = descriptors.reduce((s, d) => s + (d.end - d.start), 0);
+  const progress = new Map<number, number>();
+  let done = 0;
+  const report = (shard: number, shardDone: number): void => {
+    done += shardDone - (progress.get(shard) ?? 0);
+    progress.set(shard, shardDone);
+    options.onProgress?.(done, total);
+  };
+  const workers = Math.min(options.workers ?? defaultWorkers(), descriptors.length);
+  if (workers <= 0) {
+    for (const d of descriptors) merger.add(simulateShardPacked(d, (n) => report(d.shard, n)));
+    return merger;
+  }
+  const queue = [...descriptors];
+  const pool: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let busy = 0;
+      let settled = false;
+      const fail = (e: Error): void => {
+        if (!settled) {
+          settled = true;
+          reject(e);
+        }
+      };
+      const feed = (w: Worker): void => {
+        const d = queue.shift();
+        if (d === undefined) {
+          if (busy === 0 && !settled) {
+            settled = true;
+            resolve();
+          }
+          return;
+        }
+        busy++;
+        w.postMessage({ descriptor: d });
+      };
+      for (let i = 0; i < workers; i++) {
+        const w = new Worker(WORKER_URL);
+        pool.push(w);
+        w.on('message', (msg: WorkerMessage) => {
+          if (settled) return;
+          if (msg.type === 'progress') report(msg.shard, msg.done);
+          else if (msg.type === 'error') fail(new Error(`shard ${msg.shard}: ${msg.message}`));
+          else {
+            try {
+              merger.add(decodePacked(msg.bytes));
+            } catch (e) {
+              fail(e as Error);
+              return;
+            }
+            busy--;
+            feed(w);
+          }
+        });
+        w.on('error', (e) => fail(e));
+        w.on('exit', (code) => {
+          if (code !== 0) fail(new Error(`shard worker exited with code ${code}`));
+        });
+        feed(w);
+      }
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return merger;
+}

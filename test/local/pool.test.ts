@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { localShardCount, runShards } from '../../lambdas/local/pool.ts';
+import { planShards } from '../../lambdas/engine/simulate.ts';
+import { reduceRisk } from '../../lambdas/engine/risk.ts';
+import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
+import type { FactorModel, SimulationSettings } from '../../lambdas/engine/types.ts';
+
+const model: FactorModel = {
+  factors: ['XLK', 'MTUM', 'VLUE'],
+  beta: [0.9, 0.2, 0.15],
+  alpha: 0.0002,
+  residualVariance: 4e-5,
+  mu: [0.0012, 0.0006, 0.0004],
+  cov: [
+    [1.6e-4, 8e-5, 5e-5],
+    [8e-5, 1.0e-4, 4e-5],
+    [5e-5, 4e-5, 8e-5],
+  ],
+};
+const confidence = [0.99, 0.975, 0.95];
+const base: SimulationSettings = {
+  simulations: 60_000, shards: 1, seed: 7, distribution: 't', df: 6, residual: 'normal', intercept: true, horizon: 2,
+};
+
+async function run(shards: number, workers: number, seed = base.seed) {
+  const sim = { ...base, shards, seed };
+  const merger = new TailMerger(sim.simulations, neededTail(sim.simulations, confidence));
+  let last = 0;
+  await runShards(planShards(model, sim, confidence), merger, { workers, onProgress: (done) => (last = done) });
+  expect(last).toBe(sim.simulations);
+  // the reported shard count is not part of the numbers
+  return reduceRisk(merger, model, { ...sim, shards: 1 }, confidence, { value: 1e6, shocks: [{ XLK: -0.1 }] });
+}
+
+describe('local worker pool', () => {
+  it('gives bit-identical risk for shards 1, 7, 64 and workers 0, 1, 2; another seed differs', async () => {
+    const reference = await run(1, 0);
+    expect(await run(7, 1)).toEqual(reference);
+    expect(await run(64, 2)).toEqual(reference);
+    expect(await run(7, 2)).toEqual(reference);
+    const other = await run(7, 2, 8);
+    expect(other.risk['0.99'].var).not.toBe(reference.risk['0.99'].var);
+  });
+
+  it('rejects when a worker fails (non positive definite covariance)', async () => {
+    const bad = { ...model, cov: [[1, 2, 0], [2, 1, 0], [0, 0, 1]] };
+    const sim = { ...base, shards: 2 };
+    const merger = new TailMerger(sim.simulations, neededTail(sim.simulations, confidence));
+    await expect(runShards(planShards(bad, sim, confidence), merger, { workers: 2 })).rejects.toThrow(/positive definite/);
+  });
+
+  it('chooses shard counts that keep every worker busy and shard buffers bounded', () => {
+    expect(localShardCount(2e7, 1, 2, neededTail(2e7, confidence))).toBe(2);
+    expect(localShardCount(1e8, 1, 2, neededTail(1e8, confidence))).toBe(50);
+    expect(localShardCount(1e4, 16, 2, neededTail(1e4, confidence))).toBe(16);
+    expect(localShardCount(300, 1, 8, 20)).toBe(8);
+  });
+});
