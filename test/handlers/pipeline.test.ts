@@ -1,0 +1,226 @@
+// The contract of the AWS side, for real against s3rver + dynalite (no mocks of S3 or DynamoDB):
+// upload event → Trigger → Fit → every shard → Reduce → the item in DynamoDB, equal to the engine run directly;
+// a duplicate event is one run; a bad CSV ends FAILED with its FILE:LINE:COLUMN message; the REST routes.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
+import { S3ObjectStore } from '../../lambdas/adapters/object-store.ts';
+import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
+import { uploadRunId } from '../../lambdas/adapters/run-ids.ts';
+import { parseSettings } from '../../lambdas/engine/config.ts';
+import { readReturns } from '../../lambdas/engine/csv.ts';
+import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
+import { reduceRisk } from '../../lambdas/engine/risk.ts';
+import { simulationSettings } from '../../lambdas/engine/run.ts';
+import { planShards, simulateShard } from '../../lambdas/engine/simulate.ts';
+import type { RunInput } from '../../lambdas/handlers/contracts.ts';
+import type { Deps } from '../../lambdas/handlers/deps.ts';
+import { errorMessage, failStep } from '../../lambdas/handlers/fail.ts';
+import { runPipeline } from '../../lambdas/handlers/pipeline.ts';
+import { triggerStep, type ObjectCreatedEvent } from '../../lambdas/handlers/trigger.ts';
+import { route } from '../../lambdas/handlers/api.ts';
+import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
+
+const BUCKET = 'varstream-handlers';
+const TABLE = 'varstream-runs-handlers';
+const CSV = readFileSync(new URL('../../data/tech11.csv', import.meta.url), 'utf-8');
+const SETTINGS = { simulations: 20_000, shards: 4, seed: 11 };
+
+let aws: LocalAws;
+let deps: Deps;
+const started: RunInput[] = [];
+
+function objectCreated(key: string, version: string): ObjectCreatedEvent {
+  return {
+    'detail-type': 'Object Created',
+    time: '2024-05-01T22:00:00Z',
+    detail: { bucket: { name: BUCKET }, object: { key, 'version-id': version, etag: 'e' } },
+  };
+}
+
+/** The engine run in-process with no AWS at all: what the pipeline must reproduce to the last digit. */
+async function direct(settingsRaw: Record<string, unknown>) {
+  const settings = parseSettings(settingsRaw);
+  const data = await readReturns([CSV], 'tech11.csv', settings);
+  const fit = fitModel(data, settings);
+  const model = factorModel(fit, data);
+  const sim = simulationSettings(settings);
+  const partials = planShards(model, sim, settings.confidence).map((d) => simulateShard(d));
+  return reduceRisk(partials, model, sim, settings.confidence, { value: settings.value, shocks: settings.shocks });
+}
+
+beforeAll(async () => {
+  aws = await startLocalAws({ buckets: [BUCKET] });
+  await makeDynamoClient().send(new CreateTableCommand(createRunsTableInput(TABLE)));
+  const objects = new S3ObjectStore(BUCKET, makeS3Client());
+  const names = new Set<string>();
+  deps = {
+    bucket: BUCKET,
+    objects,
+    runs: new DynamoRunStore(TABLE, makeDocumentClient(), objects),
+    // like StartExecution with name = runId: a second start of the same name is a no-op
+    start: async (input) => {
+      if (names.has(input.runId)) return { started: false };
+      names.add(input.runId);
+      started.push(input);
+      return { started: true };
+    },
+    portfolios: ['tech', 'empty'],
+    inlineShardLimit: 40,
+    logger: new Logger({ logLevel: 'SILENT' }),
+  };
+  await objects.putText(BUCKET, 'config/tech.json', JSON.stringify(SETTINGS), 'application/json');
+});
+afterAll(async () => aws?.stop());
+
+describe('upload → trigger → fit → shards → reduce → DynamoDB', () => {
+  it('stores the same VaR as the engine run directly, and a duplicate event starts nothing', async () => {
+    await deps.objects.putText(BUCKET, 'uploads/tech/2024-05.csv', CSV, 'text/csv');
+    const event = objectCreated('uploads/tech/2024-05.csv', 'v1');
+    const first = await triggerStep(event, deps);
+    expect(first.runs).toHaveLength(1);
+    const { runId, started: ok } = first.runs[0];
+    expect(ok).toBe(true);
+    expect(runId).toBe(uploadRunId({ bucket: BUCKET, key: 'uploads/tech/2024-05.csv', versionId: 'v1' }));
+    expect((await triggerStep(event, deps)).runs[0]).toMatchObject({ runId, started: false });
+
+    const input = started.find((s) => s.runId === runId)!;
+    expect(input).toMatchObject({ portfolioId: 'tech', input: { bucket: BUCKET, key: 'uploads/tech/2024-05.csv', versionId: 'v1' } });
+    const record = await runPipeline(input, deps, { concurrency: 2 });
+    expect(record.status).toBe('SUCCEEDED');
+    expect(record.error).toBeUndefined();
+
+    const expected = await direct(SETTINGS);
+    expect(record.risk!['0.99'].var).toBe(expected.risk['0.99'].var);
+    expect(record.risk!['0.99'].es).toBe(expected.risk['0.99'].es);
+    expect(record.risk!['0.95']).toEqual(expected.risk['0.95']);
+    expect(record.simulation!.simulations).toBe(20_000);
+    expect(record.risk!['0.99'].var).toBeGreaterThan(0);
+    // the run's final regression is what the engine fits
+    expect(record.selected!.length).toBeGreaterThan(0);
+
+    // a replay of the same run (e.g. a retried execution) changes nothing: Fit refuses, Fail does not overwrite
+    const again = await runPipeline(input, deps);
+    expect(again.status).toBe('SUCCEEDED');
+    expect(again.risk!['0.99'].var).toBe(expected.risk['0.99'].var);
+
+    const list = await deps.runs.listByPortfolio('tech', 5);
+    expect(list[0]).toMatchObject({ runId, status: 'SUCCEEDED', var99: expected.risk['0.99'].var });
+  });
+
+  it('many shards take the Distributed Map path (descriptors and partials through S3) with identical numbers', async () => {
+    const settings = { ...SETTINGS, shards: 7 };
+    const small = { ...deps, inlineShardLimit: 3 };
+    const input: RunInput = {
+      runId: 'distributed-1',
+      portfolioId: 'tech',
+      input: { bucket: BUCKET, key: 'uploads/tech/2024-05.csv' },
+      createdAt: '2024-05-02T00:00:00.000Z',
+      settings,
+    };
+    const record = await runPipeline(input, small, { concurrency: 2 });
+    expect(record.status).toBe('SUCCEEDED');
+    expect(await deps.objects.head(BUCKET, 'partials/distributed-1/descriptors.json')).toBeDefined();
+    expect(await deps.objects.head(BUCKET, 'partials/distributed-1/6.json')).toBeDefined();
+    const expected = await direct(settings);
+    expect(record.risk!['0.99'].var).toBe(expected.risk['0.99'].var);
+    // the shard split never changes the numbers
+    expect(record.risk!['0.99'].var).toBe((await direct(SETTINGS)).risk['0.99'].var);
+  });
+
+  it('a bad CSV ends FAILED with its one-line FILE:LINE:COLUMN message', async () => {
+    const bad = CSV.split('\n').map((l, i) => (i === 5 ? l.replace(/,([^,]+)$/, ',abc') : l)).join('\n');
+    await deps.objects.putText(BUCKET, 'uploads/tech/bad.csv', bad, 'text/csv');
+    const { runs } = await triggerStep(objectCreated('uploads/tech/bad.csv', 'v9'), deps);
+    const record = await runPipeline(started.find((s) => s.runId === runs[0].runId)!, deps);
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toMatch(/^uploads\/tech\/bad\.csv:6:\d+: /);
+    expect(record.error).not.toContain('\n');
+    expect(record.portfolioId).toBe('tech');
+  });
+
+  it('a bad config file fails the run naming the config', async () => {
+    await deps.objects.putText(BUCKET, 'config/typo.json', '{"simulatons": 5}', 'application/json');
+    await deps.objects.putText(BUCKET, 'uploads/typo/a.csv', CSV, 'text/csv');
+    const { runs } = await triggerStep(objectCreated('uploads/typo/a.csv', 'v1'), deps);
+    const record = await runPipeline(started.find((s) => s.runId === runs[0].runId)!, deps);
+    expect(record).toMatchObject({ status: 'FAILED', error: 'config/typo.json:1:1: unknown setting "simulatons"' });
+  });
+
+  it('keys outside uploads/<portfolioId>/…csv start nothing; the schedule re-runs each portfolio once per time', async () => {
+    expect((await triggerStep(objectCreated('uploads/loose.csv', 'v1'), deps)).runs).toEqual([]);
+    const tick = { 'detail-type': 'Scheduled Event' as const, time: '2024-05-03T22:00:00Z' };
+    const first = await triggerStep(tick, deps);
+    // 'empty' has no upload, so only tech runs (from its newest object under uploads/tech/)
+    expect(first.runs.map((r) => r.portfolioId)).toEqual(['tech']);
+    expect(first.runs[0].started).toBe(true);
+    expect((await triggerStep(tick, deps)).runs[0].started).toBe(false);
+  });
+});
+
+describe('Fail target', () => {
+  it('takes errorMessage out of a Lambda Cause, or the plain Cause text', () => {
+    expect(errorMessage({ Error: 'InputError', Cause: JSON.stringify({ errorType: 'InputError', errorMessage: 'a.csv:2:3: bad', trace: [] }) })).toBe('a.csv:2:3: bad');
+    expect(errorMessage({ Error: 'States.Timeout', Cause: 'The task timed out' })).toBe('The task timed out');
+    expect(errorMessage({ Error: 'States.Runtime' })).toBe('States.Runtime');
+  });
+  it('records a run that failed before it was created', async () => {
+    const out = await failStep(
+      { runId: 'never-ran', portfolioId: 'p', input: { bucket: BUCKET, key: 'uploads/p/x.csv' }, createdAt: '2024-01-01T00:00:00.000Z', error: { Error: 'Lambda.Unknown', Cause: 'boom' } },
+      deps,
+    );
+    expect(out).toMatchObject({ recorded: true, error: 'boom' });
+    expect(await deps.runs.get('never-ran')).toMatchObject({ status: 'FAILED', error: 'boom', portfolioId: 'p' });
+  });
+});
+
+describe('REST routes', () => {
+  it('POST /runs with inline csv → 202 {runId}, RUNNING at once, then the run', async () => {
+    const before = started.length;
+    const res = await route({ method: 'POST', path: '/runs', body: JSON.stringify({ portfolioId: 'api1', csv: CSV, settings: SETTINGS }) }, deps);
+    expect(res.statusCode).toBe(202);
+    const { runId } = JSON.parse(res.body);
+    expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(started.length).toBe(before + 1);
+    const get1 = await route({ method: 'GET', path: `/runs/${runId}` }, deps);
+    expect(get1.statusCode).toBe(200);
+    expect(JSON.parse(get1.body)).toMatchObject({ status: 'RUNNING', input: { key: `inline/api1/${runId}.csv` } });
+    await runPipeline(started[before], deps);
+    const get2 = JSON.parse((await route({ method: 'GET', path: `/runs/${runId}` }, deps)).body);
+    expect(get2.status).toBe('SUCCEEDED');
+    expect(get2.risk['0.99'].var).toBe((await direct(SETTINGS)).risk['0.99'].var);
+    const list = await route({ method: 'GET', path: '/portfolios/api1/runs', query: { limit: '5' } }, deps);
+    expect(JSON.parse(list.body).runs.map((r: { runId: string }) => r.runId)).toEqual([runId]);
+  });
+
+  it('POST /runs by key starts a run on the stored upload', async () => {
+    const res = await route({ method: 'POST', path: '/runs', body: JSON.stringify({ portfolioId: 'tech', key: 'uploads/tech/2024-05.csv' }) }, deps);
+    expect(res.statusCode).toBe(202);
+    expect(started.at(-1)).toMatchObject({ portfolioId: 'tech', origin: 'api', input: { key: 'uploads/tech/2024-05.csv' } });
+  });
+
+  it('answers 400/404/413 as JSON errors', async () => {
+    const call = (method: string, path: string, body?: unknown, query?: Record<string, string>) =>
+      route({ method, path, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), query }, deps);
+    const cases: Array<[Promise<{ statusCode: number; body: string }>, number, RegExp]> = [
+      [call('POST', '/runs', '{nope'), 400, /not valid JSON/],
+      [call('POST', '/runs', { csv: 'x' }), 400, /portfolioId/],
+      [call('POST', '/runs', { portfolioId: 'a', key: 'uploads/a/x.csv', csv: 'x' }), 400, /exactly one/],
+      [call('POST', '/runs', { portfolioId: 'a', csv: 'x', settings: { simulations: 5 } }), 400, /settings:1:1: setting "simulations"/],
+      [call('POST', '/runs', { portfolioId: 'a', csv: 'x', extra: 1 }), 400, /unknown field "extra"/],
+      [call('POST', '/runs', { portfolioId: 'a', key: 'uploads/a/none.csv' }), 404, /no object/],
+      [call('POST', '/runs', { portfolioId: 'a', csv: 'x'.repeat(1024 * 1024 + 1) }), 413, /over 1048576 bytes/],
+      [call('GET', '/runs/nope'), 404, /no run nope/],
+      [call('GET', '/portfolios/tech/runs', undefined, { limit: '0' }), 400, /limit/],
+      [call('GET', '/portfolios/tech/runs', undefined, { limit: 'x' }), 400, /limit/],
+      [call('GET', '/elsewhere'), 404, /no route/],
+    ];
+    for (const [p, status, message] of cases) {
+      const res = await p;
+      expect(res.statusCode, res.body).toBe(status);
+      expect(JSON.parse(res.body).error).toMatch(message);
+    }
+  });
+});
