@@ -1,0 +1,217 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodePacked, decodePartial, encodePartial, partialToMessage, resolvePartial } from '../../lambdas/engine/partial-codec.ts';
+import { reduceRisk } from '../../lambdas/engine/risk.ts';
+import { planShards } from '../../lambdas/engine/simulate.ts';
+import { neededTail, selectSmallest, sortPairs, TailMerger, tailRanks, type PackedPartial } from '../../lambdas/engine/tail.ts';
+import type { BlobStore, FactorModel, ShardPartial, SimulationSettings } from '../../lambdas/engine/types.ts';
+
+type Pair = [number, number];
+const byKey = (a: Pair, b: Pair) => a[0] - b[0] || a[1] - b[1];
+
+/** A shard's partial built by brute force: sort its (value, index) pairs, keep the m smallest. */
+function brutePartial(values: number[], shard: number, start: number, end: number, m: number): ShardPartial {
+  const pairs: Pair[] = [];
+  for (let i = start; i < end; i++) pairs.push([values[i], i]);
+  pairs.sort(byKey);
+  const kept = pairs.slice(0, Math.min(m, end - start));
+  return { shard, start, end, count: end - start, sum: 0, sumSquares: 0, values: kept.map((p) => p[0]), indices: kept.map((p) => p[1]) };
+}
+
+const dataAndCuts = fc
+  .array(fc.integer({ min: -20, max: 20 }), { minLength: 1, maxLength: 300 })
+  .chain((ints) =>
+    fc.record({
+      values: fc.constant(ints.map((v) => v / 4)), // many exact ties
+      cuts: fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, ints.length - 1) }), { maxLength: 12 }),
+      m: fc.integer({ min: 1, max: ints.length }),
+      order: fc.array(fc.nat(), { minLength: 30, maxLength: 30 }),
+      dup: fc.array(fc.nat(), { maxLength: 5 }),
+    }),
+  );
+
+describe('TailMerger', () => {
+  it('equals a full sort for any split, arrival order and duplicate shards (property)', () => {
+    fc.assert(
+      fc.property(dataAndCuts, ({ values, cuts, m, order, dup }) => {
+        const n = values.length;
+        const bounds = [0, ...cuts.filter((c) => c < n).sort((a, b) => a - b), n];
+        const partials: ShardPartial[] = [];
+        for (let s = 0; s + 1 < bounds.length; s++) {
+          if (bounds[s] < bounds[s + 1]) partials.push(brutePartial(values, partials.length, bounds[s], bounds[s + 1], m));
+        }
+        // random arrival order plus re-deliveries of some shards
+        const arrivals = partials.map((p, i) => ({ p, key: order[i % order.length] + i / 1000 })).sort((a, b) => a.key - b.key).map((a) => a.p);
+        for (const d of dup) arrivals.splice(d % (arrivals.length + 1), 0, partials[d % partials.length]);
+        const merger = new TailMerger(n, m);
+        let accepted = 0;
+        for (const p of arrivals) {
+          expect(merger.complete).toBe(accepted === partials.length);
+          if (merger.add(p)) accepted++;
+        }
+        expect(accepted).toBe(partials.length);
+        expect(merger.complete).toBe(true);
+        const full = values.map((v, i) => [v, i] as Pair).sort(byKey).slice(0, m);
+        const tail = merger.tail();
+        expect(Array.from(tail.values)).toEqual(full.map((p) => p[0]));
+        expect(Array.from(tail.indices)).toEqual(full.map((p) => p[1]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses overlapping, out-of-range, short or unsorted partials', () => {
+    const values = Array.from({ length: 100 }, (_, i) => Math.sin(i));
+    const merger = new TailMerger(100, 10);
+    expect(merger.add(brutePartial(values, 0, 0, 50, 10))).toBe(true);
+    expect(merger.add(brutePartial(values, 0, 0, 50, 10))).toBe(false);
+    expect(() => merger.add(brutePartial(values, 1, 40, 60, 10))).toThrow(/overlaps/);
+    expect(() => merger.add(brutePartial(values, 0, 50, 100, 10))).toThrow(/different ranges/);
+    expect(() => merger.add({ ...brutePartial(values, 2, 50, 100, 10), end: 101, count: 51 })).toThrow(/not inside/);
+    expect(() => merger.add(brutePartial(values, 2, 50, 100, 5))).toThrow(/needs 10/);
+    const unsorted = brutePartial(values, 2, 50, 100, 10);
+    unsorted.values!.reverse();
+    expect(() => merger.add(unsorted)).toThrow(/not sorted/);
+    expect(merger.complete).toBe(false);
+    expect(merger.add(brutePartial(values, 2, 50, 100, 10))).toBe(true);
+    expect(merger.complete).toBe(true);
+  });
+});
+
+describe('selection and sorting of (value, index) pairs', () => {
+  it('selectSmallest + sortPairs agree with a full sort (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 400 }), fc.nat(), (ints, kk) => {
+        const n = ints.length;
+        const k = 1 + (kk % n);
+        const v = Float64Array.from(ints);
+        const ix = Uint32Array.from(ints.map((_, i) => (i * 7919) % 100_003)); // distinct, unordered indices
+        const expected = Array.from(v, (x, i) => [x, ix[i]] as Pair).sort(byKey).slice(0, k);
+        selectSmallest(v, ix, n, k);
+        sortPairs(v, ix, k);
+        expect(Array.from(v.subarray(0, k))).toEqual(expected.map((p) => p[0]));
+        expect(Array.from(ix.subarray(0, k))).toEqual(expected.map((p) => p[1]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+const oneFactor: FactorModel = { factors: ['SPY'], beta: [1], alpha: 0, residualVariance: 0, mu: [0], cov: [[1e-4]] };
+const sim = (n: number): SimulationSettings => ({
+  simulations: n, shards: 1, seed: 1, distribution: 'normal', df: null, residual: 'none', intercept: false, horizon: 1,
+});
+
+describe('quantile and ES from the tail', () => {
+  it("matches numpy.percentile (linear) on a fixture: x = 0.03 sin(1.7 i) + 0.01 cos(0.31 i), n = 1237", () => {
+    const n = 1237;
+    const x = Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 0.03 + Math.cos(i * 0.31) * 0.01);
+    const r = reduceRisk([brutePartial(x, 0, 0, n, neededTail(n, [0.99, 0.975, 0.95]))], oneFactor, sim(n), [0.99, 0.975, 0.95]);
+    // np.percentile(x, [1, 2.5, 5])
+    const numpy = [-0.03903682369350927, -0.03772426797655386, -0.03416504396210734];
+    expect(r.risk['0.99'].quantile).toBeCloseTo(numpy[0], 15);
+    expect(r.risk['0.975'].quantile).toBeCloseTo(numpy[1], 15);
+    expect(r.risk['0.95'].quantile).toBeCloseTo(numpy[2], 15);
+  });
+
+  it('quantile = linear interpolation at (N−1)q and ES = −mean of the ⌈Nq⌉ smallest on the full sorted array (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 100, maxLength: 600 }),
+        fc.constantFrom(0.99, 0.975, 0.95, 0.9, 0.8),
+        (x, c) => {
+          const n = x.length;
+          const sorted = [...x].sort((a, b) => a - b);
+          const q = Number((1 - c).toFixed(10));
+          const pos = (n - 1) * q;
+          const lo = Math.floor(pos);
+          const t = pos - lo;
+          const a = sorted[lo], b = sorted[Math.min(lo + 1, n - 1)];
+          const expected = t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+          const k = Math.ceil(n * q - 1e-9);
+          const es = -sorted.slice(0, k).reduce((s, v) => s + v, 0) / k;
+          const r = reduceRisk([brutePartial(x, 0, 0, n, neededTail(n, [c]))], oneFactor, sim(n), [c]).risk[String(c)];
+          expect(r.quantile).toBe(expected);
+          expect(r.var).toBe(-expected);
+          expect(r.es).toBeCloseTo(es, 14);
+          expect(r.ci95[0]).toBeLessThanOrEqual(r.var);
+          expect(r.ci95[1]).toBeGreaterThanOrEqual(r.var);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('needs the right order statistics', () => {
+    const r = tailRanks(1_000_000, 0.99);
+    expect(r).toMatchObject({ q: 0.01, lower: 9999, upper: 10000, esCount: 10000, ciLower: 9804, ciUpper: 10196 });
+    expect(r.frac).toBeCloseTo(0.99, 9);
+    expect(neededTail(1_000_000, [0.99, 0.975, 0.95])).toBe(50_430);
+    expect(neededTail(150, [0.95])).toBeLessThanOrEqual(150);
+  });
+});
+
+class MemoryStore implements BlobStore {
+  readonly blobs = new Map<string, Uint8Array>();
+  async put(key: string, body: Uint8Array): Promise<string> {
+    this.blobs.set(key, body.slice());
+    return `mem://${key}`;
+  }
+  async get(ref: string): Promise<Uint8Array> {
+    const b = this.blobs.get(ref.slice(6));
+    if (!b) throw new Error(`no blob ${ref}`);
+    return b;
+  }
+}
+
+describe('partial codec and messages', () => {
+  const packed = (n: number): PackedPartial => {
+    const values = Float64Array.from({ length: n }, (_, i) => -1 + i * 1e-3 + Math.PI * 1e-9);
+    const indices = Uint32Array.from({ length: n }, (_, i) => 4_000_000_000 - n + i);
+    return { shard: 3, start: 3_999_000_000, end: 4_000_000_000, count: 1_000_000, sum: -12.5, sumSquares: 3.25, values, indices };
+  };
+
+  it('round-trips exactly', () => {
+    const p = packed(1000);
+    const bytes = encodePartial(p);
+    expect(bytes.byteLength).toBe(64 + 12 * 1000);
+    const back = decodePacked(bytes);
+    expect(back).toEqual(p);
+    const plain = decodePartial(bytes);
+    expect(plain.values).toEqual(Array.from(p.values));
+    expect(encodePartial(plain)).toEqual(bytes);
+    expect(() => decodePacked(bytes.subarray(0, 100))).toThrow();
+  });
+
+  it('inlines small tails and stores large ones by reference, every message < 256 KB', async () => {
+    const store = new MemoryStore();
+    const small = await partialToMessage(packed(500), store, 'runs/r/partials/3.bin');
+    expect(small.ref).toBeUndefined();
+    expect(small.values).toHaveLength(500);
+    expect(JSON.stringify(small).length).toBeLessThan(200 * 1024);
+    const large = await partialToMessage(packed(200_000), store, 'runs/r/partials/3.bin');
+    expect(large.ref).toBe('mem://runs/r/partials/3.bin');
+    expect(large.values).toBeUndefined();
+    expect(JSON.stringify(large).length).toBeLessThan(1024);
+    const resolved = await resolvePartial(large, store);
+    expect(Buffer.from(encodePartial(resolved)).equals(Buffer.from(encodePartial(packed(200_000))))).toBe(true);
+    expect((await resolvePartial(small, store)).values).toEqual(packed(500).values);
+    await expect(resolvePartial({ ...large, shard: 4 }, store)).rejects.toThrow(/expected shard 4/);
+  });
+
+  it('keeps descriptors of a 10^9-sample plan far under 256 KB', () => {
+    const model: FactorModel = {
+      factors: ['XLK', 'MTUM', 'VLUE', 'SPY', 'TLT', 'VIX', 'IWF'],
+      beta: Array(7).fill(0.123456789012345),
+      alpha: 1e-4,
+      residualVariance: 1e-5,
+      mu: Array(7).fill(0.000123456789012345),
+      cov: Array.from({ length: 7 }, (_, i) => Array.from({ length: 7 }, (_, j) => (i === j ? 2e-4 : 1.23456789e-5))),
+    };
+    const plan = planShards(model, { ...sim(1e9), shards: 1000 }, [0.99, 0.975, 0.95], 'run-123');
+    expect(plan).toHaveLength(1000);
+    expect(plan[999].end).toBe(1e9);
+    expect(plan[0].tailSize).toBe(1e6); // the shard keeps all of its 10^6 samples: the run needs 5·10^7
+    for (const d of [plan[0], plan[999]]) expect(JSON.stringify(d).length).toBeLessThan(256 * 1024);
+  });
+});
