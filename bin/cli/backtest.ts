@@ -1,14 +1,237 @@
-// Placeholder so the CLI frame builds; the owner of `varstream backtest` replaces this file.
+// `varstream backtest CSV --in-sample START:END --out-of-sample START:END [--window W --step S]`: fit on the in-sample
+// window, take the Monte Carlo VaR per level, count the out-of-sample days whose return falls below −VaR and test them
+// (Kupiec, Christoffersen, conditional coverage, Basel traffic light). With --window/--step the model is re-fitted
+// every S out-of-sample days on the W days before that day.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { isRealDate, type Settings } from '../../lambdas/engine/config.ts';
+import { backtest, type BacktestResult, type BacktestSeries, type RollingSpec } from '../../lambdas/engine/backtest.ts';
+import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
+import { renderReport } from '../../lambdas/engine/report.ts';
+import { analyticRisk, levelKey, reduceRisk } from '../../lambdas/engine/risk.ts';
+import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts';
+import { planShards, SampleGenerator, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
+import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
+import { InputError, type FactorModel, type Histogram, type ReturnsData, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
+import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson } from './common.ts';
+import type { InputOptions } from './common.ts';
+import { num, pval } from './format.ts';
+
+export interface BacktestOptions extends InputOptions {
+  inSample: string;
+  outOfSample: string;
+  window?: string;
+  step?: string;
+  simulations?: string;
+  shards?: string;
+  seed?: string;
+  distribution?: string;
+  df?: string;
+  residual?: string;
+  intercept?: boolean;
+  confidence?: string;
+  report?: string;
+}
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('backtest')
-    .description('backtest (not implemented yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('varstream backtest: not implemented\n');
-      process.exitCode = 1;
-    });
+    .description('out-of-sample VaR backtest: exceptions, Kupiec, Christoffersen, conditional coverage, Basel traffic light')
+    .argument('<csv>', 'CSV with a date column, the portfolio column and candidate factor columns')
+    .requiredOption('--in-sample <start:end>', 'estimation window, e.g. 2023-01-03:2024-04-30')
+    .requiredOption('--out-of-sample <start:end>', 'tested days, e.g. 2024-05-01:2025-09-25')
+    .option('--window <days>', 'rolling re-estimation: fit on the last W days before each re-estimation day')
+    .option('--step <days>', 'rolling re-estimation: re-fit every S out-of-sample days (default 20)')
+    .option('--simulations <n>', 'Monte Carlo samples per fit (default 10000)')
+    .option('--shards <n>', 'shards per simulation (the numbers do not depend on it)')
+    .option('--seed <n>', 'random seed')
+    .option('--distribution <name>', 'factor distribution: normal or t')
+    .option('--df <x>', 'degrees of freedom for --distribution t')
+    .option('--residual <mode>', 'residual: none or normal')
+    .option('--intercept', 'simulate the regression intercept α')
+    .option('--confidence <list>', 'comma-separated confidence levels (default 0.99,0.975,0.95)')
+    .option('--report <file>', 'also write the HTML report of the in-sample run with the backtest');
+  addInputOptions(cmd);
+  cmd.action(
+    runCli(async (csv: string, opts: BacktestOptions) => {
+      const result = await runBacktest(csv, opts);
+      process.stdout.write(opts.json ? toJson(result.backtest) : formatBacktest(result));
+    }),
+  );
+}
+
+export interface BacktestRun {
+  run: RunResult;
+  backtest: BacktestResult;
+  series: BacktestSeries;
+}
+
+export async function runBacktest(csv: string, opts: BacktestOptions): Promise<BacktestRun> {
+  if (opts.start !== undefined || opts.end !== undefined) {
+    throw new InputError(COMMAND_LINE, 1, 1, 'backtest takes its windows from --in-sample and --out-of-sample, not --start/--end');
+  }
+  const inSample = range(opts.inSample, '--in-sample');
+  const outOfSample = range(opts.outOfSample, '--out-of-sample');
+  if (outOfSample.start <= inSample.end) {
+    throw new InputError(COMMAND_LINE, 1, 1, `--out-of-sample starts ${outOfSample.start}, not after the in-sample end ${inSample.end}`);
+  }
+  const extra: Record<string, unknown> = {
+    simulations: opts.simulations === undefined ? undefined : numberFlag(opts.simulations, '--simulations'),
+    shards: opts.shards === undefined ? undefined : numberFlag(opts.shards, '--shards'),
+    seed: opts.seed === undefined ? undefined : numberFlag(opts.seed, '--seed'),
+    distribution: opts.distribution,
+    df: opts.df === undefined ? undefined : numberFlag(opts.df, '--df'),
+    residual: opts.residual,
+    intercept: opts.intercept,
+    confidence: opts.confidence === undefined ? undefined : opts.confidence.split(',').map((s) => numberFlag(s, '--confidence')),
+  };
+  const base = settingsFromOptions(opts, extra);
+  if (base.horizon !== 1) throw new InputError(COMMAND_LINE, 1, 1, `backtest compares daily returns: horizon must be 1, not ${base.horizon}`);
+  const rolling = rollingFlags(opts);
+
+  const inSettings: Settings = { ...base, ...inSample };
+  const inData = await loadReturns(csv, inSettings);
+  const started = Date.now();
+  const fit = fitModel(inData, inSettings);
+  const model = factorModel(fit, inData);
+  const fitted = Date.now();
+  const simulation = simulationSettings(base);
+  const reduced = simulate(model, simulation, base);
+  const run = buildRunResult(fit, model, base, reduced, { fit: fitted - started, simulate: Date.now() - fitted });
+
+  const levels = base.confidence;
+  let days: ReturnsData;
+  const varByDay: Record<string, number[]> = {};
+  let rollingSpec: RollingSpec | undefined;
+  if (!rolling) {
+    days = await loadReturns(csv, { ...base, ...outOfSample });
+    for (const c of levels) varByDay[levelKey(c)] = new Array(days.dates.length).fill(run.risk[levelKey(c)].var);
+  } else {
+    // the whole history up to the out-of-sample end: each re-estimation window reaches back before its day
+    const all = await loadReturns(csv, { ...base, start: undefined, end: outOfSample.end });
+    const first = all.dates.findIndex((d) => d >= outOfSample.start);
+    if (first < 0) throw new InputError(csv, 1, 1, `no day in the out-of-sample window ${outOfSample.start}..${outOfSample.end}`);
+    if (first < rolling.window) {
+      throw new InputError(COMMAND_LINE, 1, 1, `--window ${rolling.window}: only ${first} days before ${all.dates[first]} in ${csv}`);
+    }
+    days = slice(all, first, all.dates.length);
+    for (const c of levels) varByDay[levelKey(c)] = new Array(days.dates.length);
+    rollingSpec = { window: rolling.window, step: rolling.step, refits: [] };
+    let current: Record<string, number> = {};
+    for (let i = 0; i < days.dates.length; i++) {
+      if (i % rolling.step === 0) {
+        const at = first + i;
+        const win = slice(all, at - rolling.window, at);
+        const winSettings: Settings = { ...base, start: win.dates[0], end: win.dates[win.dates.length - 1] };
+        const f = fitModel(win, winSettings);
+        const m = factorModel(f, win);
+        const r = simulate(m, simulation, base);
+        current = Object.fromEntries(levels.map((c) => [levelKey(c), r.risk[levelKey(c)].var]));
+        rollingSpec.refits.push({ date: days.dates[i], start: win.dates[0], end: win.dates[win.dates.length - 1], var: current });
+      }
+      for (const c of levels) varByDay[levelKey(c)][i] = current[levelKey(c)];
+    }
+  }
+  if (days.dates.length === 0) throw new InputError(csv, 1, 1, `no day in the out-of-sample window ${outOfSample.start}..${outOfSample.end}`);
+  const series: BacktestSeries = { dates: days.dates, returns: Array.from(days.y), var: varByDay };
+  const result = backtest({ dates: days.dates, values: days.y }, varByDay, levels, {
+    inSample: { start: fit.window.start, end: fit.window.end, observations: fit.observations },
+    rolling: rollingSpec,
+  });
+  if (opts.report) {
+    const html = renderReport({ ...run, histogram: histogramOf(model, simulation) }, { backtest: { ...result, series } });
+    mkdirSync(dirname(opts.report), { recursive: true });
+    writeFileSync(opts.report, html);
+  }
+  return { run, backtest: result, series };
+}
+
+/** In-process Monte Carlo: every shard simulated here, merged, reduced (the same numbers as the distributed run). */
+function simulate(model: FactorModel, simulation: SimulationSettings, settings: Settings) {
+  const merger = new TailMerger(simulation.simulations, neededTail(simulation.simulations, settings.confidence));
+  for (const d of planShards(model, simulation, settings.confidence)) merger.add(simulateShardPacked(d));
+  return reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
+}
+
+/** 100 equal bins over the closed-form mean ± 6 sd; samples beyond are left out (the report scales by N). */
+function histogramOf(model: FactorModel, simulation: SimulationSettings): Histogram {
+  const a = analyticRisk(model, simulation, 0.99);
+  const mean = a.mean * simulation.horizon, sd = a.sd * Math.sqrt(simulation.horizon);
+  const bins = 100, lo = mean - 6 * sd, width = (12 * sd) / bins;
+  const counts = new Array(bins).fill(0);
+  const gen = new SampleGenerator(model, simulation);
+  for (let i = 0; i < simulation.simulations; i++) {
+    const b = Math.floor((gen.value(i) - lo) / width);
+    if (b >= 0 && b < bins) counts[b]++;
+  }
+  return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), counts };
+}
+
+function range(value: string, flag: string): { start: string; end: string } {
+  const m = /^(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})$/.exec(value.trim());
+  if (!m) throw new InputError(COMMAND_LINE, 1, 1, `${flag}: expected START:END as YYYY-MM-DD:YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  const [, start, end] = m;
+  if (!isRealDate(start) || !isRealDate(end)) throw new InputError(COMMAND_LINE, 1, 1, `${flag}: ${value} is not a pair of calendar dates`);
+  if (start > end) throw new InputError(COMMAND_LINE, 1, 1, `${flag}: ${end} is before ${start}`);
+  return { start, end };
+}
+
+function rollingFlags(opts: BacktestOptions): { window: number; step: number } | undefined {
+  if (opts.window === undefined && opts.step === undefined) return undefined;
+  if (opts.window === undefined) throw new InputError(COMMAND_LINE, 1, 1, '--step needs --window');
+  const window = numberFlag(opts.window, '--window');
+  const step = opts.step === undefined ? 20 : numberFlag(opts.step, '--step');
+  if (!Number.isInteger(window) || window < 30) throw new InputError(COMMAND_LINE, 1, 1, `--window: expected an integer ≥ 30 days, got ${opts.window}`);
+  if (!Number.isInteger(step) || step < 1) throw new InputError(COMMAND_LINE, 1, 1, `--step: expected a positive integer, got ${opts.step}`);
+  return { window, step };
+}
+
+function slice(d: ReturnsData, from: number, to: number): ReturnsData {
+  return { ...d, dates: d.dates.slice(from, to), y: d.y.slice(from, to), X: d.X.map((x) => x.slice(from, to)) };
+}
+
+function pct(x: number, digits = 2): string {
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+export function formatBacktest({ run, backtest: bt }: BacktestRun): string {
+  const out: string[] = [];
+  const is = bt.inSample!;
+  out.push(
+    `varstream backtest: ${run.portfolio}, in-sample ${is.start}..${is.end} (${is.observations} days), ` +
+      `out-of-sample ${bt.outOfSample.start}..${bt.outOfSample.end} (${bt.outOfSample.observations} days)`,
+  );
+  out.push(
+    `in-sample model: ${run.selected.join(' ') || '(none)'}, R² ${num(run.final.r2)}${run.adequate ? '' : ' (not adequate)'}; ` +
+      `${run.simulation.simulations} simulations, seed ${run.simulation.seed}, ${run.simulation.distribution}`,
+  );
+  if (bt.rolling) out.push(`rolling re-estimation: ${bt.rolling.window}-day window every ${bt.rolling.step} days, ${bt.rolling.refits.length} fits`);
+  out.push('');
+  const header = ['level', 'VaR', 'exceptions', 'rate', 'expected', 'Kupiec LR', 'p', 'Christoffersen LR', 'p', 'cond. cov. LR', 'p', 'traffic light (last days)'];
+  const rows = Object.entries(bt.levels).map(([k, l]) => {
+    const vars = bt.rolling ? bt.rolling.refits.map((r) => r.var[k]) : [run.risk[k].var];
+    const lo = Math.min(...vars), hi = Math.max(...vars);
+    return [
+      `${Number(k) * 100}%`,
+      lo === hi ? pct(lo) : `${pct(lo)}–${pct(hi)}`,
+      `${l.exceptions}/${l.observations}`,
+      pct(l.rate),
+      pct(l.expectedRate),
+      num(l.kupiec.lr),
+      pval(l.kupiec.pValue),
+      num(l.christoffersen.lr),
+      pval(l.christoffersen.pValue),
+      num(l.conditionalCoverage.lr),
+      pval(l.conditionalCoverage.pValue),
+      `${l.trafficLight.zone} (${l.trafficLight.exceptions} in ${l.trafficLight.days})`,
+    ];
+  });
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
+  const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
+  out.push(rule, line(header), rule, ...rows.map(line), rule);
+  out.push('exception: a day whose portfolio return is below −VaR; traffic light: Basel zones over the last 250 days');
+  for (const w of run.warnings) out.push(`warning: ${w}`);
+  return out.join('\n') + '\n';
 }

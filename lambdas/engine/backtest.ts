@@ -97,7 +97,8 @@ export function backtest(
       if (hits[i]) exceptionDates.push(returns.dates[i]);
     }
     const x = exceptionDates.length;
-    const p = 1 - level;
+    // 1 − 0.99 is 0.010000000000000009 in binary: round so the JSON shows 0.01
+    const p = Math.round((1 - level) * 1e12) / 1e12;
     const kupiec = kupiecPof(n, x, p);
     const christoffersen = christoffersenIndependence(hits);
     const lrCc = kupiec.lr + christoffersen.lr;

@@ -208,7 +208,8 @@ function distributionChart(run: RunResult, histogram: Histogram | undefined): st
   const levels = Object.keys(run.risk);
   const tails = levels.flatMap((k) => [-run.risk[k].var, -run.risk[k].es]);
   const hasHist = !!histogram && histogram.counts.length > 0 && histogram.edges.length === histogram.counts.length + 1;
-  const total = hasHist ? histogram!.counts.reduce((a, b) => a + b, 0) : 0;
+  // density over all N samples: a histogram may leave out samples beyond its outer edges
+  const total = hasHist ? Math.max(histogram!.counts.reduce((a, b) => a + b, 0), run.simulation.simulations) : 0;
   let [x0, x1] = extent([mean - 4.5 * sd, mean + 4.5 * sd, ...tails]);
   if (hasHist) {
     // trim empty outer bins so the picture is not mostly blank
