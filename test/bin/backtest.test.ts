@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatBacktest, runBacktest, type BacktestOptions } from '../../bin/cli/backtest.ts';
+import { InputError } from '../../lambdas/engine/types.ts';
+
+// The bundled sample: in-sample 2023-01-03 … 2024-04-30 (333 returns), out-of-sample 2024-05-01 … 2025-09-25 (352).
+const csv = fileURLToPath(new URL('../../data/tech11.csv', import.meta.url));
+const base: BacktestOptions = { inSample: '2023-01-03:2024-04-30', outOfSample: '2024-05-01:2025-09-25', simulations: '2000' };
+const tmp = mkdtempSync(join(tmpdir(), 'varstream-backtest-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('varstream backtest (in process)', () => {
+  it('applies the in-sample Monte Carlo VaR to every out-of-sample day', async () => {
+    const report = join(tmp, 'report.html');
+    const { run, backtest, series } = await runBacktest(csv, { ...base, report });
+    expect(run.observations).toBe(333);
+    expect(run.selected).toEqual(['XLK', 'MTUM', 'VLUE']);
+    expect(backtest.inSample).toEqual({ start: '2023-01-03', end: '2024-04-30', observations: 333 });
+    expect(backtest.outOfSample).toEqual({ start: '2024-05-01', end: '2025-09-25', observations: 352 });
+    expect(Object.keys(backtest.levels)).toEqual(['0.99', '0.975', '0.95']);
+    for (const [k, l] of Object.entries(backtest.levels)) {
+      const v = run.risk[k].var;
+      // Monte Carlo VaR of the normal model within a few standard errors of its closed form
+      expect(Math.abs(v - run.risk[k].analyticVar)).toBeLessThan(4 * run.risk[k].standardError);
+      expect(series.var[k].every((x) => x === v)).toBe(true);
+      const hits = series.returns.map((r) => r < -v);
+      expect(l.exceptions).toBe(hits.filter(Boolean).length);
+      expect(l.exceptionDates).toEqual(series.dates.filter((_, i) => hits[i]));
+      expect(l.trafficLight.exceptions).toBe(hits.slice(-250).filter(Boolean).length);
+    }
+    // a model fitted on calm 2023 misses the April 2025 sell-off: far more exceptions than 1%
+    expect(backtest.levels['0.99'].exceptions).toBeGreaterThan(10);
+    expect(backtest.levels['0.99'].kupiec.pValue).toBeLessThan(0.001);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('id="chart-backtest"');
+    expect(html).toContain('simulated (2,000)');
+    const text = formatBacktest({ run, backtest, series });
+    expect(text).toContain('out-of-sample 2024-05-01..2025-09-25 (352 days)');
+    expect(text).toMatch(/^99%\s+\d\.\d\d%\s+\d+\/352/m);
+  });
+
+  it('re-fits every S days on the W days before the day', async () => {
+    const { backtest, series } = await runBacktest(csv, { ...base, window: '250', step: '100' });
+    const rolling = backtest.rolling!;
+    expect(rolling.window).toBe(250);
+    expect(rolling.refits.length).toBe(Math.ceil(352 / 100));
+    expect(rolling.refits[0]).toMatchObject({ date: '2024-05-01', end: '2024-04-30' });
+    expect(rolling.refits[1].date).toBe(series.dates[100]);
+    expect(rolling.refits[1].end).toBe(series.dates[99]);
+    // the VaR changes only on re-estimation days
+    const refitDays = new Set(rolling.refits.map((r) => r.date));
+    series.var['0.99'].forEach((v, i) => {
+      if (i > 0 && !refitDays.has(series.dates[i])) expect(v).toBe(series.var['0.99'][i - 1]);
+    });
+    expect(new Set(series.var['0.99']).size).toBe(rolling.refits.length);
+  });
+
+  it('refuses bad windows as input errors', async () => {
+    await expect(runBacktest(csv, { ...base, inSample: '2023-01-03:2024-13-30' })).rejects.toThrow(InputError);
+    await expect(runBacktest(csv, { ...base, inSample: '2023-01-03' })).rejects.toThrow(/START:END/);
+    await expect(runBacktest(csv, { ...base, outOfSample: '2024-04-01:2025-09-25' })).rejects.toThrow(/not after the in-sample end/);
+    await expect(runBacktest(csv, { ...base, window: '5000' })).rejects.toThrow(/only \d+ days before 2024-05-01/);
+    await expect(runBacktest(csv, { ...base, start: '2023-01-03' })).rejects.toThrow(/--in-sample and --out-of-sample/);
+  });
+});
