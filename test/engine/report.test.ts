@@ -166,6 +166,18 @@ describe('renderReport (HTML text)', () => {
     expect(html).not.toContain('class="bar"');
   });
 
+  it('overlays the Student t only where the closed form is a t (one day, no residual)', () => {
+    const t: RunResult = { ...run, simulation: { ...run.simulation, distribution: 't', df: 5 } };
+    expect(renderReport(t)).toContain('closed form (t, 5 df)');
+    const tResidual: RunResult = { ...t, simulation: { ...t.simulation, residual: 'normal' } };
+    expect(renderReport(tResidual)).toContain('closed form (normal)');
+    // residual and intercept lines in the attribution get their own bars
+    const withParts: RunResult = { ...run, attribution: { ...run.attribution, residual: { componentVar: 0.004, componentEs: 0.005 }, intercept: { componentVar: -0.0007, componentEs: -0.0007 } } };
+    const html = renderReport(withParts);
+    expect(html).toContain('>residual</text>');
+    expect(html).toContain('>intercept</text>');
+  });
+
   it('escapes every name from the data', () => {
     const evil = '<img src=x onerror=alert(1)>&"\'';
     const r: RunResult = structuredClone(run);
