@@ -1,14 +1,225 @@
-// Placeholder so the CLI frame builds; the owner of `varstream run` replaces this file.
+// `varstream run CSV`: fit, then the Monte Carlo VaR/ES on local worker threads, then the risk table (or --json).
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import type { Settings } from '../../lambdas/engine/config.ts';
+import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
+import { levelKey, reduceRisk } from '../../lambdas/engine/risk.ts';
+import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts';
+import { planShards } from '../../lambdas/engine/simulate.ts';
+import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
+import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
+import { defaultWorkers, localShardCount, runShards } from '../../lambdas/local/pool.ts';
+import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson } from './common.ts';
+import type { InputOptions } from './common.ts';
+import { num } from './format.ts';
+
+interface RunOptions extends InputOptions {
+  simulations?: string;
+  shards?: string;
+  workers?: string;
+  seed?: string;
+  distribution?: string;
+  df?: string;
+  residual?: string;
+  intercept?: boolean;
+  horizon?: string;
+  value?: string;
+  confidence?: string;
+  shock?: string[];
+}
+
+/** Below this many samples a run stays in this thread unless --workers is given: starting workers costs more. */
+const IN_PROCESS_LIMIT = 2_000_000;
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** "XLK=-0.10,VIX=0.50" → { XLK: -0.1, VIX: 0.5 } */
+export function parseShock(text: string): Record<string, number> {
+  const shock: Record<string, number> = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const m = /^([^=\s]+)\s*=\s*(\S+)$/.exec(part);
+    if (!m) throw new InputError(COMMAND_LINE, 1, 1, `--shock: "${part}" is not FACTOR=RETURN`);
+    shock[m[1]] = numberFlag(m[2], `--shock ${m[1]}`);
+  }
+  if (Object.keys(shock).length === 0) throw new InputError(COMMAND_LINE, 1, 1, '--shock: expected FACTOR=RETURN[,FACTOR=RETURN…]');
+  return shock;
+}
+
+/** The settings keys the run flags map to (only flags actually given). */
+export function runFlags(opts: RunOptions): Record<string, unknown> {
+  const n = (v: string | undefined, flag: string) => (v === undefined ? undefined : numberFlag(v, flag));
+  return {
+    simulations: n(opts.simulations, '--simulations'),
+    shards: n(opts.shards, '--shards'),
+    seed: n(opts.seed, '--seed'),
+    distribution: opts.distribution,
+    df: n(opts.df, '--df'),
+    residual: opts.residual,
+    intercept: opts.intercept,
+    horizon: n(opts.horizon, '--horizon'),
+    value: n(opts.value, '--value'),
+    confidence: opts.confidence === undefined ? undefined : opts.confidence.split(',').map((c) => numberFlag(c, '--confidence')),
+    shocks: opts.shock === undefined ? undefined : opts.shock.map(parseShock),
+  };
+}
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('run')
-    .description('run (not implemented yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write('varstream run: not implemented\n');
-      process.exitCode = 1;
-    });
+    .description('fit the factor model, then simulate portfolio returns and report VaR, ES, attribution and stress')
+    .argument('<csv>', 'CSV with a date column, the portfolio column and candidate factor columns');
+  addInputOptions(cmd);
+  cmd
+    .option('--simulations <n>', 'Monte Carlo samples (default 10000)')
+    .option('--shards <s>', 'minimum number of shards (more are used to keep workers busy and memory bounded)')
+    .option('--workers <w>', 'worker threads (default: all cores; 0 = this thread)')
+    .option('--seed <x>', 'random seed (default 20240430); the same seed gives the same numbers for any shards/workers')
+    .option('--distribution <d>', 'factor distribution: normal or t (default normal)')
+    .option('--df <nu>', "degrees of freedom for --distribution t (> 2)")
+    .option('--residual <mode>', 'add the regression residual: none or normal (default none)')
+    .option('--intercept', 'add the regression intercept α to every day')
+    .option('--horizon <h>', 'days: each sample is the sum of h independent daily returns (default 1)')
+    .option('--value <v>', 'portfolio value: also report VaR and ES in money')
+    .option('--confidence <list>', 'comma-separated confidence levels (default 0.99,0.975,0.95)')
+    .option('--shock <list>', 'stress test FACTOR=RETURN[,…] (absolute factor returns for a day); repeatable', collect);
+  cmd.action(
+    runCli(async (csv: string, opts: RunOptions) => {
+      if (opts.distribution !== undefined && opts.distribution !== 'normal' && opts.distribution !== 't') {
+        throw new InputError(COMMAND_LINE, 1, 1, `--distribution: expected normal or t, got "${opts.distribution}"`);
+      }
+      if (opts.residual !== undefined && opts.residual !== 'none' && opts.residual !== 'normal') {
+        throw new InputError(COMMAND_LINE, 1, 1, `--residual: expected none or normal, got "${opts.residual}"`);
+      }
+      let workers: number | undefined;
+      if (opts.workers !== undefined) {
+        workers = numberFlag(opts.workers, '--workers');
+        if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new InputError(COMMAND_LINE, 1, 1, '--workers: expected an integer in [0, 256]');
+      }
+      const settings = settingsFromOptions(opts, runFlags(opts));
+      const run = await runLocal(csv, settings, workers, !opts.json);
+      process.stdout.write(opts.json ? toJson(run) : formatRun(run, settings));
+    }),
+  );
+}
+
+/** The whole local run; returns the same RunResult the Lambda pipeline stores. */
+export async function runLocal(csv: string, settings: Settings, workersFlag: number | undefined, progress: boolean): Promise<RunResult> {
+  const t0 = performance.now();
+  const data = await loadReturns(csv, settings);
+  const t1 = performance.now();
+  const fit = fitModel(data, settings);
+  const model = factorModel(fit, data);
+  const t2 = performance.now();
+
+  const base = simulationSettings(settings);
+  const n = base.simulations;
+  const m = neededTail(n, settings.confidence);
+  const workers = workersFlag ?? (n <= IN_PROCESS_LIMIT ? 0 : defaultWorkers());
+  const simulation = { ...base, shards: localShardCount(n, base.shards, workers, m) };
+  const merger = new TailMerger(n, m);
+  const bar = progress && process.stderr.isTTY ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | {value}/{total} samples | ETA {eta}s', stream: process.stderr, hideCursor: true }) : undefined;
+  let barStarted = false;
+  await runShards(planShards(model, simulation, settings.confidence), merger, {
+    workers,
+    onProgress: (done, total) => {
+      if (!bar) return;
+      // only runs longer than a second get a bar
+      if (!barStarted && performance.now() - t2 > 1000) {
+        bar.start(total, done);
+        barStarted = true;
+      } else if (barStarted) bar.update(done);
+    },
+  });
+  if (barStarted) bar!.stop();
+  const t3 = performance.now();
+  const reduced = reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
+  const t4 = performance.now();
+  const timings = { readMs: t1 - t0, fitMs: t2 - t1, simulateMs: t3 - t2, reduceMs: t4 - t3, totalMs: t4 - t0, workers };
+  return buildRunResult(fit, model, settings, reduced, timings, simulation);
+}
+
+const pct = (x: number, digits = 3): string => `${(100 * x).toFixed(digits)}%`;
+const money = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
+  const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
+  return [rule, line(header), rule, ...rows.map(line), rule];
+}
+
+/** The human summary: model, risk table, closed-form cross-check, attribution, stress, timings. */
+export function formatRun(run: RunResult, settings: Settings): string {
+  const out: string[] = [];
+  const f = run.final;
+  const sim = run.simulation;
+  out.push(`varstream run: ${run.portfolio}, ${run.observations} observations ${run.window.start}..${run.window.end}`);
+  out.push(`model: ${run.selected.join(' ') || '(no factors)'}   R² ${num(f.r2)}   adj. R² ${num(f.adjR2)}${run.adequate ? '' : '   (NOT adequate)'}`);
+  out.push(
+    ...table(
+      ['factor', 'beta', 'mean', 'sd'],
+      run.model.factors.map((name, j) => [name, num(run.model.beta[j]), pct(run.model.mu[j], 4), pct(Math.sqrt(run.model.cov[j][j]), 3)]),
+    ),
+  );
+  out.push(`alpha ${num(run.model.alpha)}   residual sd ${pct(Math.sqrt(run.model.residualVariance), 3)}`);
+  for (const w of run.warnings) out.push(`warning: ${w}`);
+  out.push('');
+  const dist = sim.distribution === 't' ? `Student-t (df ${sim.df})` : 'normal';
+  out.push(
+    `simulation: ${sim.simulations.toLocaleString('en-US')} samples, ${dist} factors, residual ${sim.residual}, ` +
+      `intercept ${sim.intercept ? 'on' : 'off'}, horizon ${sim.horizon} day${sim.horizon === 1 ? '' : 's'}, seed ${sim.seed}`,
+  );
+  const withValue = run.value !== undefined;
+  const header = ['level', 'VaR', 'ES', 'SE(VaR)', 'VaR 95% CI', ...(withValue ? ['VaR value', 'ES value'] : [])];
+  const rows = settings.confidence.map((c) => {
+    const r = run.risk[levelKey(c)];
+    return [
+      `${+(c * 100).toFixed(4)}%`,
+      pct(r.var),
+      pct(r.es),
+      pct(r.standardError, 4),
+      `${pct(r.ci95[0])} .. ${pct(r.ci95[1])}`,
+      ...(withValue ? [money(r.varValue ?? NaN), money(r.esValue ?? NaN)] : []),
+    ];
+  });
+  out.push(...table(header, rows));
+  const closedForm = sim.distribution === 't' && sim.horizon === 1 && sim.residual === 'none' ? 'Student-t closed form' : 'normal closed form';
+  out.push(`cross-check (${closedForm}):`);
+  out.push(
+    ...table(
+      ['level', 'VaR', 'closed form', 'diff/SE', 'ES', 'closed form'],
+      settings.confidence.map((c) => {
+        const r = run.risk[levelKey(c)];
+        return [`${+(c * 100).toFixed(4)}%`, pct(r.var), pct(r.analyticVar), num((r.var - r.analyticVar) / r.standardError, 3), pct(r.es), pct(r.analyticEs)];
+      }),
+    ),
+  );
+  out.push('');
+  out.push(`attribution at ${+(settings.confidence[0] * 100).toFixed(4)}% (component VaR: Euler closed form; component ES: tail samples)`);
+  out.push(...table(['component', 'VaR', 'ES'], Object.entries(run.attribution).map(([k, a]) => [k, pct(a.componentVar), pct(a.componentEs)])));
+  if (run.stress.length > 0) {
+    out.push('');
+    out.push('stress (one day, factor part of the portfolio return)');
+    out.push(
+      ...table(
+        ['shock', 'direct', 'conditional', ...(withValue ? ['conditional value'] : [])],
+        run.stress.map((s) => [
+          Object.entries(s.shock).map(([k, v]) => `${k} ${pct(v, 2)}`).join(', '),
+          pct(s.direct),
+          pct(s.conditional),
+          ...(withValue ? [money(run.value! * s.conditional)] : []),
+        ]),
+      ),
+    );
+  }
+  out.push('');
+  const t = run.timings;
+  const rate = t.simulateMs > 0 ? ` (${num(sim.simulations / (t.simulateMs / 1000), 3)} samples/s)` : '';
+  out.push(
+    `timings: read ${t.readMs.toFixed(0)} ms, fit ${t.fitMs.toFixed(0)} ms, simulate ${t.simulateMs.toFixed(0)} ms${rate} on ${t.workers || 'no'} worker${t.workers === 1 ? '' : 's'} ` +
+      `in ${sim.shards} shard${sim.shards === 1 ? '' : 's'}, reduce ${t.reduceMs.toFixed(0)} ms`,
+  );
+  return out.join('\n') + '\n';
 }
