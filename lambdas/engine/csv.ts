@@ -5,7 +5,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse, CsvError } from 'csv-parse';
 import type { Settings } from './config.ts';
-import { isRealDate } from './config.ts';
 import { InputError } from './types.ts';
 import type { ReturnsData } from './types.ts';
 
@@ -22,12 +21,38 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Parses a decimal number strictly: no NaN, no Infinity, no hex, no empty field. */
 export function parseNumber(text: string): number | string {
-  const s = text.trim();
+  const s = trimmed(text);
   if (s === '') return 'empty field';
   if (!NUMBER.test(s)) return `${quote(s)} is not a number`;
   const v = Number(s);
   if (!Number.isFinite(v)) return `${quote(s)} is not a finite number`;
   return v;
+}
+
+/** trim() only when needed: most fields have no surrounding space, and this runs for every field. */
+function trimmed(s: string): string {
+  const n = s.length;
+  return n > 0 && (s.charCodeAt(0) <= 32 || s.charCodeAt(n - 1) <= 32) ? s.trim() : s;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** YYYY-MM-DD and a real calendar day (a fast path for every row; config.isRealDate has the same meaning). */
+export function isIsoDate(s: string): boolean {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false;
+  let y = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return false;
+    y = y * 10 + c;
+  }
+  const m1 = s.charCodeAt(5) - 48, m2 = s.charCodeAt(6) - 48, d1 = s.charCodeAt(8) - 48, d2 = s.charCodeAt(9) - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
+  const m = m1 * 10 + m2;
+  const d = d1 * 10 + d2;
+  if (m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= (m === 2 && !leap ? 28 : DAYS_IN_MONTH[m - 1]);
 }
 
 function quote(s: string): string {
@@ -119,8 +144,9 @@ function incompleteTail(b: Uint8Array): Uint8Array {
 /**
  * Decodes the input strictly as UTF-8 (TextDecoder fatal) and refuses NUL bytes, tracking the physical line and the
  * field (commas since the last newline, quotes ignored) so a binary or Latin-1 file is reported where it goes wrong.
+ * Byte chunks are passed on as the same bytes once checked (csv-parse works on bytes: no re-encoding of the text).
  */
-async function* decodeStrict(input: AsyncIterable<Uint8Array | string>, file: string): AsyncGenerator<string> {
+async function* decodeStrict(input: AsyncIterable<Uint8Array | string>, file: string): AsyncGenerator<string | Buffer> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let line = 1;
   let commas = 0;
@@ -164,6 +190,9 @@ async function* decodeStrict(input: AsyncIterable<Uint8Array | string>, file: st
         return;
       }
       carry = (carry.length ? incompleteTail(concat(carry, chunk)) : incompleteTail(chunk)).slice();
+      take(text);
+      if (chunk.length) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      continue;
     }
     const t = take(text);
     if (t.length) yield t;
@@ -175,8 +204,7 @@ async function* decodeStrict(input: AsyncIterable<Uint8Array | string>, file: st
     fail('', 'invalid UTF-8 byte sequence at the end of the file');
     return;
   }
-  const t = take(rest);
-  if (t.length) yield t;
+  take(rest); // only checks: the bytes were passed on already
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -269,41 +297,40 @@ export async function readReturns(
   const lines = new GrowableI32();
   let columns: GrowableF64[] = []; // portfolio, then each candidate
 
+  let kept: number[] = []; // field indices kept: portfolio, then each candidate
   const onRecord = (record: string[]): void => {
     const line = nextLine;
     let inside = 0;
-    for (const f of record) if (f.length && f.includes('\n')) inside += countNewlines(f);
+    for (let k = 0; k < record.length; k++) if (record[k].includes('\n')) inside += countNewlines(record[k]);
     nextLine += 1 + inside;
     if (record.length === 1 && record[0] === '') return; // an empty line
     if (!layout) {
       layout = readHeader(record, line, file, settings);
-      columns = [layout.portfolioIndex, ...layout.factorIndex].map(() => new GrowableF64());
+      kept = [layout.portfolioIndex, ...layout.factorIndex];
+      columns = kept.map(() => new GrowableF64());
       return;
     }
     const L = layout;
-    // the physical line of field i: quoted newlines in earlier fields push it down
-    const fieldLine = (i: number): number => {
-      if (inside === 0) return line;
+    const fail = (i: number, what: string): never => {
+      // the physical line of field i: quoted newlines in earlier fields push it down
       let l = line;
-      for (let k = 0; k < i; k++) l += countNewlines(record[k]);
-      return l;
+      if (inside) for (let k = 0; k < i; k++) l += countNewlines(record[k]);
+      throw new InputError(file, l, i + 1, what);
     };
-    if (record.length !== L.fields) {
-      const col = Math.min(record.length, L.fields) + 1;
-      throw new InputError(file, fieldLine(col - 1), col, `expected ${L.fields} fields, got ${record.length}`);
+    if (record.length !== L.fields) fail(Math.min(record.length, L.fields), `expected ${L.fields} fields, got ${record.length}`);
+    const d = trimmed(record[L.dateIndex]);
+    if (!isIsoDate(d)) {
+      if (d === '') fail(L.dateIndex, 'empty field');
+      if (!ISO_DATE.test(d)) fail(L.dateIndex, `${quote(d)} is not an ISO date (YYYY-MM-DD)`);
+      fail(L.dateIndex, `${quote(d)} is not a calendar date`);
     }
-    const d = record[L.dateIndex].trim();
-    if (d === '') throw new InputError(file, fieldLine(L.dateIndex), L.dateIndex + 1, 'empty field');
-    if (!ISO_DATE.test(d)) throw new InputError(file, fieldLine(L.dateIndex), L.dateIndex + 1, `${quote(d)} is not an ISO date (YYYY-MM-DD)`);
-    if (!isRealDate(d)) throw new InputError(file, fieldLine(L.dateIndex), L.dateIndex + 1, `${quote(d)} is not a calendar date`);
     const before = firstLine.get(d);
-    if (before !== undefined) throw new InputError(file, fieldLine(L.dateIndex), L.dateIndex + 1, `duplicate date ${d} (first on line ${before})`);
+    if (before !== undefined) fail(L.dateIndex, `duplicate date ${d} (first on line ${before})`);
     firstLine.set(d, line);
-    const idx = [L.portfolioIndex, ...L.factorIndex];
-    for (let j = 0; j < idx.length; j++) {
-      const v = parseNumber(record[idx[j]]);
-      if (typeof v === 'string') throw new InputError(file, fieldLine(idx[j]), idx[j] + 1, v);
-      columns[j].push(v);
+    for (let j = 0; j < kept.length; j++) {
+      const v = parseNumber(record[kept[j]]);
+      if (typeof v === 'string') fail(kept[j], v);
+      columns[j].push(v as number);
     }
     dates.push(d);
     lines.push(line);
@@ -314,6 +341,7 @@ export async function readReturns(
   // consumer reached, which is where the bad record starts.
   let syntax: { error: CsvError; records: number } | undefined;
   const parser = parse({
+    bom: true, // byte input keeps its BOM (the decoder only checked it)
     delimiter: ',',
     quote: '"',
     escape: '"',
@@ -333,7 +361,7 @@ export async function readReturns(
   let count = 0;
   // The first error raised by us wins: tearing the pipeline down makes the source report an AbortError of its own.
   let failure: unknown;
-  async function* source(): AsyncGenerator<string> {
+  async function* source(): AsyncGenerator<string | Buffer> {
     try {
       yield* decodeStrict(input, file);
     } catch (e) {
