@@ -155,7 +155,7 @@ function simulate(model: FactorModel, simulation: SimulationSettings, settings: 
 }
 
 /** 100 equal bins over the closed-form mean ± 6 sd; samples beyond are left out (the report scales by N). */
-function histogramOf(model: FactorModel, simulation: SimulationSettings): Histogram {
+export function histogramOf(model: FactorModel, simulation: SimulationSettings): Histogram {
   const a = analyticRisk(model, simulation, 0.99);
   const mean = a.mean * simulation.horizon, sd = a.sd * Math.sqrt(simulation.horizon);
   const bins = 100, lo = mean - 6 * sd, width = (12 * sd) / bins;
