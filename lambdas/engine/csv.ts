@@ -50,7 +50,7 @@ export function isIsoDate(s: string): boolean {
   if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
   const m = m1 * 10 + m2;
   const d = d1 * 10 + d2;
-  if (m < 1 || m > 12 || d < 1) return false;
+  if (y < 100 || m < 1 || m > 12 || d < 1) return false; // years 0000-0099: refused, as config.isRealDate does
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   return d <= (m === 2 && !leap ? 28 : DAYS_IN_MONTH[m - 1]);
 }

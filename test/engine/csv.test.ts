@@ -1,9 +1,9 @@
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseNumber, readReturns } from '../../lambdas/engine/csv.ts';
+import { isIsoDate, parseNumber, readReturns } from '../../lambdas/engine/csv.ts';
 import type { ReaderSettings } from '../../lambdas/engine/csv.ts';
-import { parseSettings, parseSettingsJson } from '../../lambdas/engine/config.ts';
+import { isRealDate, parseSettings, parseSettingsJson } from '../../lambdas/engine/config.ts';
 import { InputError } from '../../lambdas/engine/types.ts';
 import type { ReturnsData } from '../../lambdas/engine/types.ts';
 
@@ -326,6 +326,18 @@ describe('properties', () => {
       }),
       { numRuns: 60, seed: 7 },
     );
+  });
+
+  it('the fast ISO date check means exactly: YYYY-MM-DD and config.isRealDate', () => {
+    const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((a) => a.join(''));
+    const candidate = fc.oneof(
+      fc.tuple(digits(4), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(
+        ([y, m, d]) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`,
+      ),
+      fc.string({ maxLength: 12 }),
+    );
+    fc.assert(fc.property(candidate, (s) => isIsoDate(s) === (/^\d{4}-\d{2}-\d{2}$/.test(s) && isRealDate(s))), { numRuns: 3000, seed: 5 });
+    expect([isIsoDate('2024-02-29'), isIsoDate('2023-02-29'), isIsoDate('1900-02-29'), isIsoDate('2000-02-29')]).toEqual([true, false, false, true]);
   });
 
   it('random bytes only ever give an InputError (or data), never another exception or a hang', async () => {
