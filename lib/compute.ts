@@ -124,8 +124,6 @@ export class Compute extends Construct {
     table.grantReadWriteData(this.api);
 
     for (const fn of this.all) {
-      acknowledge(fn, ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'],
-        'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs.');
       acknowledge(fn, ['AwsSolutions-L1'], 'nodejs22.x is the runtime this project targets and tests against; bumping it is a deliberate change.');
     }
     // Object grants are scoped to one prefix of one bucket; the action groups are what grantRead/grantWrite emit.

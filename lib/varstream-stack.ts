@@ -5,6 +5,7 @@ import { Storage } from './storage.ts';
 import { Compute } from './compute.ts';
 import { Pipeline } from './pipeline.ts';
 import { Api } from './api.ts';
+import { acknowledge } from './nag.ts';
 
 export const DEFAULT_SCHEDULE_CRON = 'cron(0 22 ? * MON-FRI *)';
 
@@ -47,6 +48,12 @@ export class VarstreamStack extends Stack {
       scheduleCron: props.scheduleCron ?? DEFAULT_SCHEDULE_CRON,
     });
     this.api = new Api(this, 'Api', { handler: this.compute.api });
+    // every function here (ours and CDK's S3 notifications helper) uses it
+    acknowledge(
+      this,
+      ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'],
+      'AWSLambdaBasicExecutionRole only lets a function write its own CloudWatch Logs.',
+    );
 
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });

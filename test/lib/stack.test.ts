@@ -1,0 +1,214 @@
+// The stack's properties, asserted on the synthesized template (synthesized once: esbuild bundling is the slow part),
+// the state machine definition through asl-validator, and cdk-nag AwsSolutions with no unacknowledged finding.
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { VarstreamStack, propsFromContext, DEFAULT_SCHEDULE_CRON } from '../../lib/varstream-stack.ts';
+import { RETRYABLE_LAMBDA_ERRORS } from '../../lib/pipeline.ts';
+
+const require = createRequire(import.meta.url);
+const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
+
+let stack: VarstreamStack;
+let template: Template;
+let definition: any;
+
+/** Renders Fn::Join/Ref/GetAtt of the DefinitionString with placeholder ARNs, so the ASL can be validated. */
+function render(v: any): string {
+  if (typeof v === 'string') return v;
+  if (v['Fn::Join']) return v['Fn::Join'][1].map(render).join(v['Fn::Join'][0]);
+  if (v.Ref) return v.Ref.startsWith('AWS::') ? 'aws' : `arn:aws:lambda:us-east-1:123456789012:function:${v.Ref}`;
+  if (v['Fn::GetAtt']) return `arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`;
+  throw new Error(`cannot render ${JSON.stringify(v)}`);
+}
+
+beforeAll(() => {
+  // skip esbuild bundling here (asset hashes only): `npx cdk synth` bundles for real
+  const app = new App({ context: { portfolios: 'tech,fund-a', 'aws:cdk:bundling-stacks': [] } });
+  stack = new VarstreamStack(app, 'Test', { ...propsFromContext((k) => app.node.tryGetContext(k)), env: { account: '123456789012', region: 'us-east-1' } });
+  template = Template.fromStack(stack);
+  const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as any;
+  definition = JSON.parse(render(sm.Properties.DefinitionString));
+}, 120_000);
+
+const states = (): Record<string, any> => {
+  const all: Record<string, any> = {};
+  const walk = (d: any) => {
+    for (const [name, s] of Object.entries<any>(d.States)) {
+      all[name] = s;
+      if (s.ItemProcessor) walk(s.ItemProcessor);
+    }
+  };
+  walk(definition);
+  return all;
+};
+
+describe('storage', () => {
+  it('uploads bucket: public access blocked, encrypted, versioned, EventBridge, access logs, partials expire', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'uploads-bucket/' }),
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'partials/', ExpirationInDays: 7, Status: 'Enabled' })]) },
+    });
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    // CDK turns EventBridge delivery on through its bucket-notifications custom resource
+    template.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: { EventBridgeConfiguration: {} } });
+  });
+  it('both buckets refuse non-TLS requests', () => {
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')) as any[];
+    expect(policies).toHaveLength(2);
+    for (const p of policies)
+      expect(p.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      );
+  });
+  it('runs table: on-demand, PITR, encrypted, GSI byPortfolio (portfolioId, createdAt)', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      KeySchema: [{ AttributeName: 'runId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'byPortfolio',
+          KeySchema: [{ AttributeName: 'portfolioId', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }],
+        }),
+      ],
+    });
+  });
+});
+
+describe('functions', () => {
+  it('six functions on nodejs22.x arm64; Simulate has 1769 MB (one vCPU)', () => {
+    const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
+    expect(Object.keys(fns)).toHaveLength(6);
+    for (const f of Object.values<any>(fns)) {
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.Environment.Variables).toMatchObject({ VARSTREAM_BUCKET: expect.anything(), VARSTREAM_TABLE: expect.anything() });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('one shard'), MemorySize: 1769 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('REST API'), Timeout: 29 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('one execution per upload'),
+      Environment: { Variables: Match.objectLike({ VARSTREAM_PORTFOLIOS: 'tech,fund-a', VARSTREAM_STATE_MACHINE_ARN: Match.anyValue() }) },
+    });
+  });
+  it('no policy grants a wildcard action on a wildcard resource, and only Trigger and Api may start executions', () => {
+    const policies = Object.entries<any>(template.findResources('AWS::IAM::Policy'));
+    const starters: string[] = [];
+    for (const [id, p] of policies) {
+      for (const s of p.Properties.PolicyDocument.Statement) {
+        const actions = [s.Action].flat();
+        const resources = [s.Resource].flat();
+        expect(actions.includes('*') && resources.includes('*'), id).toBe(false);
+        expect(actions.some((a: string) => a.endsWith(':*')), `${id} ${actions}`).toBe(false);
+        if (actions.includes('states:StartExecution')) starters.push(id);
+      }
+    }
+    // (plus the state machine's own Distributed Map policy: it starts its child executions)
+    expect(starters.sort()).toEqual([
+      expect.stringMatching(/^ComputeApi/),
+      expect.stringMatching(/^ComputeTrigger/),
+      expect.stringMatching(/^PipelineStateMachineDistributedMapPolicy/),
+    ]);
+  });
+  it('Simulate may only write partials/*', () => {
+    const [, policy] = Object.entries<any>(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('ComputeSimulate'))!;
+    const text = JSON.stringify(policy.Properties.PolicyDocument);
+    expect(text).toContain('/partials/*');
+    expect(text).not.toMatch(/uploads|config|dynamodb/);
+  });
+});
+
+describe('state machine', () => {
+  it('is a valid Standard state machine per asl-validator, with logging and tracing', () => {
+    const { isValid, errors } = aslValidator(definition);
+    expect(errors).toEqual([]);
+    expect(isValid).toBe(true);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+    });
+  });
+  it('Fit → Choice → inline Map | Distributed Map → Reduce', () => {
+    const s = states();
+    expect(definition.StartAt).toBe('Fit');
+    expect(s.Fit.Next).toBe('HowManyShards');
+    expect(s.HowManyShards.Choices[0]).toMatchObject({ Variable: '$.descriptorsKey', IsPresent: true, Next: 'ShardsDistributed' });
+    expect(s.HowManyShards.Default).toBe('Shards');
+    expect(s.Shards).toMatchObject({ Type: 'Map', ItemsPath: '$.descriptors', MaxConcurrency: 40, ResultPath: '$.partials' });
+    expect(s.ShardsDistributed).toMatchObject({ Type: 'Map', MaxConcurrency: 100, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } } });
+    expect(s.ShardsDistributed.ItemReader).toMatchObject({ ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': '$.descriptorsKey' } });
+    expect(s.ReduceInput.Next).toBe('Reduce');
+    expect(s.Reduce.Next).toBe('RunSucceeded');
+  });
+  it('every Lambda step retries only Lambda service errors with backoff; InputError is never retried', () => {
+    const s = states();
+    for (const name of ['Fit', 'Simulate', 'SimulateDistributed', 'Reduce', 'RecordFailure']) {
+      expect(s[name].Retry, name).toEqual([
+        expect.objectContaining({ ErrorEquals: RETRYABLE_LAMBDA_ERRORS, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' }),
+      ]);
+      expect(JSON.stringify(s[name].Retry)).not.toMatch(/InputError|States\.ALL/);
+    }
+  });
+  it('every step catches into RecordFailure (FAILED with the message), then fails the execution', () => {
+    const s = states();
+    for (const name of ['Fit', 'Shards', 'ShardsDistributed', 'Reduce'])
+      expect(s[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+    expect(s.RecordFailure.Parameters).toMatchObject({ 'runId.$': '$.runId', 'error.$': '$.error' });
+    expect(s.RecordFailure.Next).toBe('RunFailed');
+    expect(s.RunFailed.Type).toBe('Fail');
+  });
+});
+
+describe('events', () => {
+  it('Object Created under uploads/ of the bucket → Trigger; the schedule uses the default cron', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [Match.anyValue()] }, object: { key: [{ prefix: 'uploads/' }] } },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: DEFAULT_SCHEDULE_CRON });
+    expect(DEFAULT_SCHEDULE_CRON).toBe('cron(0 22 ? * MON-FRI *)');
+  });
+});
+
+describe('REST API', () => {
+  it('every method is AWS_IAM-authorized; POST /runs validates its body against a JSON schema model', () => {
+    const methods = Object.values<any>(template.findResources('AWS::ApiGateway::Method'));
+    const real = methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
+    expect(real).toHaveLength(3);
+    for (const m of real) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+    const post = real.find((m) => m.Properties.HttpMethod === 'POST');
+    expect(post.Properties.RequestValidatorId).toBeDefined();
+    expect(post.Properties.RequestModels).toEqual({ 'application/json': expect.anything() });
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
+    template.hasResourceProperties('AWS::ApiGateway::Model', {
+      ContentType: 'application/json',
+      Schema: Match.objectLike({ required: ['portfolioId'], additionalProperties: false }),
+    });
+  });
+  it('stage throttling and access logging', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })],
+    });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('AwsSolutions reports no unacknowledged finding', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`);
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});
