@@ -146,7 +146,7 @@ function incompleteTail(b: Uint8Array): Uint8Array {
  * field (commas since the last newline, quotes ignored) so a binary or Latin-1 file is reported where it goes wrong.
  * Byte chunks are passed on as the same bytes once checked (csv-parse works on bytes: no re-encoding of the text).
  */
-async function* decodeStrict(input: AsyncIterable<Uint8Array | string>, file: string): AsyncGenerator<string | Buffer> {
+async function* decodeStrict(input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, file: string): AsyncGenerator<string | Buffer> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let line = 1;
   let commas = 0;
@@ -278,13 +278,14 @@ function readHeader(record: string[], line: number, file: string, settings: Read
 }
 
 /**
- * Reads a returns (or, with settings.prices, a price-level) CSV into ReturnsData.
+ * Reads a returns (or, with settings.prices, a price-level) CSV into ReturnsData. `input` is any (async) iterable of
+ * byte or text chunks: a node Readable, an S3 Body, an array of strings in tests.
  * With settings.prices the returns are computed after sorting on the full file, then cut to [start, end] (inclusive, on
  * the return's date). settings.log without settings.prices is refused (the file holds returns already: there is no
  * level to take a log of).
  */
 export async function readReturns(
-  input: AsyncIterable<Uint8Array | string>,
+  input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   file: string,
   settings: ReaderSettings,
 ): Promise<ReturnsData> {

@@ -106,6 +106,10 @@ describe('readReturns: well-formed input', () => {
     expectSameData(await readReturns(text(), 'x.csv', defaults), await read(CLEAN));
   });
 
+  it('accepts a plain (sync) iterable of chunks', async () => {
+    expectSameData(await readReturns([CLEAN.slice(0, 30), CLEAN.slice(30)], 'x.csv', defaults), await read(CLEAN));
+  });
+
   it('decodes multi-byte UTF-8 names split across chunks', async () => {
     const t = 'date,portefeuille_é,Ré€𝄞\n2023-01-02,1,2\n2023-01-03,3,4\n2023-01-04,5,6\n';
     const d = await read(t, { portfolio: 'portefeuille_é' }, 1);
