@@ -1,0 +1,68 @@
+// The REST API on node:http: the handlers' own `route` function (same routes, same answers as behind API Gateway),
+// with the body limit a gateway would enforce: past MAX_BODY_BYTES we answer 413 and stop reading.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { MAX_INLINE_CSV_BYTES, type ApiRequest, type ApiResponse } from '../handlers/api.ts';
+
+/** The route's own limit for a POST body: an inline CSV of 1 MB plus room for the JSON around it. */
+export const MAX_BODY_BYTES = MAX_INLINE_CSV_BYTES + 64 * 1024;
+
+export type Route = (req: ApiRequest) => Promise<ApiResponse>;
+
+function send(res: ServerResponse, r: ApiResponse, close = false): void {
+  const body = Buffer.from(r.body, 'utf-8');
+  res.writeHead(r.statusCode, { ...r.headers, 'content-length': String(body.byteLength), ...(close ? { connection: 'close' } : {}) });
+  res.end(body);
+}
+
+const tooLarge = (): ApiResponse => ({
+  statusCode: 413,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ error: `request body over ${MAX_INLINE_CSV_BYTES} bytes: upload the CSV to uploads/<portfolioId>/ instead` }),
+});
+
+/** Answers 413 without reading the rest; the socket closes once the answer is out (no unbounded draining). */
+function reject413(req: IncomingMessage, res: ServerResponse): void {
+  req.pause();
+  req.unpipe();
+  res.once('finish', () => {
+    // give the client a moment to read the answer before the connection goes away
+    setTimeout(() => req.socket.destroy(), 200).unref();
+  });
+  send(res, tooLarge(), true);
+}
+
+export function createApiServer(route: Route, onError: (e: unknown) => void = () => undefined): Server {
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const query = Object.fromEntries(url.searchParams.entries());
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) return reject413(req, res);
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        refused = true;
+        chunks.length = 0;
+        reject413(req, res);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', onError);
+    req.on('end', () => {
+      if (refused) return;
+      const body = chunks.length ? Buffer.concat(chunks).toString('utf-8') : null;
+      route({ method: req.method ?? 'GET', path: url.pathname, query, body }).then(
+        (r) => send(res, r),
+        (e) => {
+          onError(e);
+          send(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'internal error' }) });
+        },
+      );
+    });
+  });
+}

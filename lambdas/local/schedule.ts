@@ -1,0 +1,59 @@
+// The EventBridge schedule on a laptop: the same `cron(...)`/`rate(...)` expression as cdk.json's `scheduleCron`,
+// evaluated by croner in UTC (EventBridge schedules are UTC).
+import { readFileSync } from 'node:fs';
+import { Cron } from 'croner';
+
+export interface CronerSchedule {
+  pattern: string;
+  options: { timezone: 'UTC'; alternativeWeekdays: boolean };
+}
+
+/**
+ * `cron(min hour day-of-month month day-of-week year)` → croner's 7-part pattern (seconds first). EventBridge numbers
+ * weekdays 1 = SUN … 7 = SAT (croner's Quartz mode) and writes `?` for "no specific value" (croner reads `?` as
+ * "now", so it becomes `*`). `rate(n minutes|hours|days)` becomes the equivalent cron.
+ */
+export function toCroner(expression: string): CronerSchedule {
+  const options = { timezone: 'UTC' as const, alternativeWeekdays: true };
+  const cron = /^cron\((.+)\)$/.exec(expression.trim());
+  if (cron) {
+    const fields = cron[1].trim().split(/\s+/);
+    if (fields.length !== 6) throw new Error(`schedule "${expression}": cron() needs 6 fields, got ${fields.length}`);
+    return { pattern: ['0', ...fields.map((f) => (f === '?' ? '*' : f))].join(' '), options };
+  }
+  const rate = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (rate) {
+    const n = Number(rate[1]);
+    if (n < 1) throw new Error(`schedule "${expression}": rate must be at least 1`);
+    const every = (x: number) => (x === 1 ? '*' : `*/${x}`);
+    const unit = rate[2].replace(/s$/, '');
+    const pattern = unit === 'minute' ? `0 ${every(n)} * * * * *` : unit === 'hour' ? `0 0 ${every(n)} * * * *` : `0 0 0 ${every(n)} * * *`;
+    return { pattern, options };
+  }
+  throw new Error(`schedule "${expression}": expected cron(...) or rate(...)`);
+}
+
+/** Starts a job on the EventBridge expression; `unref` so a schedule alone never keeps the process alive. */
+export function startSchedule(expression: string, fire: (scheduledTime: Date) => void): Cron {
+  const { pattern, options } = toCroner(expression);
+  return new Cron(pattern, { ...options, unref: true, catch: true, protect: true }, (job: Cron) => {
+    fire(job.currentRun() ?? new Date());
+  });
+}
+
+/** The schedule settings the CDK app reads from cdk.json's context (scheduleCron, portfolios). */
+export function readCdkContext(path = new URL('../../cdk.json', import.meta.url)): { scheduleCron?: string; portfolios: string[]; inlineShardLimit?: number } {
+  try {
+    const context = (JSON.parse(readFileSync(path, 'utf-8')) as { context?: Record<string, unknown> }).context ?? {};
+    const p = context.portfolios;
+    const portfolios = Array.isArray(p) ? p.map(String) : typeof p === 'string' ? p.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const limit = Number(context.inlineShardLimit);
+    return {
+      scheduleCron: typeof context.scheduleCron === 'string' ? context.scheduleCron : undefined,
+      portfolios,
+      ...(Number.isInteger(limit) && limit > 0 ? { inlineShardLimit: limit } : {}),
+    };
+  } catch {
+    return { portfolios: [] };
+  }
+}

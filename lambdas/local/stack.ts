@@ -1,0 +1,335 @@
+// The whole of varstream on a laptop, in one process: local S3 (s3rver) and DynamoDB (dynalite) with data under
+// VARSTREAM_DATA_DIR, the upload trigger (s3rver's object-created events → the Trigger step), the pipeline's steps on
+// worker threads, the REST API on node:http and the schedule on croner. Nothing here is AWS-free by mocking: the
+// handlers talk to the local servers through the real SDK clients of the adapters.
+import { mkdir, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Cron } from 'croner';
+import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../adapters/clients.ts';
+import { S3ObjectStore } from '../adapters/object-store.ts';
+import { createRunsTableInput, DynamoRunStore, riskAt } from '../adapters/run-store.ts';
+import { uploadRunId } from '../adapters/run-ids.ts';
+import type { RunRecord } from '../engine/types.ts';
+import { route } from '../handlers/api.ts';
+import type { Deps } from '../handlers/deps.ts';
+import { triggerStep, type ObjectCreatedEvent, type Started } from '../handlers/trigger.ts';
+import { createApiServer } from './http.ts';
+import { LocalRunner } from './runner.ts';
+import { readCdkContext, startSchedule } from './schedule.ts';
+import { StepPool } from './step-pool.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface LocalStackOptions {
+  /** where s3rver and dynalite keep their data (default `.varstream/`) */
+  dataDir?: string;
+  /** remove dataDir on stop (tests, the demo) */
+  removeDataOnStop?: boolean;
+  bucket?: string;
+  table?: string;
+  host?: string;
+  /** 0 = any free port */
+  apiPort?: number;
+  s3Port?: number;
+  dynamodbPort?: number;
+  /** step worker threads (default: every core) */
+  workers?: number;
+  /** EventBridge expression of the re-run schedule (default cdk.json `scheduleCron`); null = no schedule */
+  scheduleCron?: string | null;
+  /** portfolios the schedule re-runs (default cdk.json `portfolios`) */
+  portfolios?: string[];
+  /** shards above this go through S3 like the Distributed Map (default cdk.json `inlineShardLimit`, else 40) */
+  inlineShardLimit?: number;
+  /** Powertools log level of the steps (default WARN) */
+  logLevel?: string;
+  /** one human-readable line per event (run started/finished); default: silent */
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  s3Endpoint: string;
+  dynamodbEndpoint: string;
+  bucket: string;
+  table: string;
+  dataDir: string;
+  /** the env an AWS SDK client or the AWS CLI needs to reach this stack (dummy credentials) */
+  env: Record<string, string>;
+  /** resolves with the run once SUCCEEDED or FAILED (polls while an upload's event is still on its way) */
+  waitForRun(runId: string, timeoutMs?: number): Promise<RunRecord>;
+  /** the runId an upload of `key` with this ETag starts (the bucket is not versioned locally) */
+  uploadRunId(key: string, etag: string): string;
+  /** fires the schedule now (as croner does on its cron) */
+  fireSchedule(time?: Date): Promise<Started[]>;
+  /** stops the schedule and the servers; runs still in flight end FAILED "local stack stopped" */
+  stop(): Promise<void>;
+}
+
+/** Options from VARSTREAM_* variables (`npm start`). */
+export function optionsFromEnv(env: Record<string, string | undefined> = process.env): LocalStackOptions {
+  const port = (name: string, fallback: number) => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${v}: expected a port number (0 = any free port)`);
+    return n;
+  };
+  const workers = env.VARSTREAM_WORKERS ? Number(env.VARSTREAM_WORKERS) : undefined;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new Error(`VARSTREAM_WORKERS=${env.VARSTREAM_WORKERS}: expected an integer ≥ 1`);
+  return {
+    dataDir: env.VARSTREAM_DATA_DIR || '.varstream',
+    bucket: env.VARSTREAM_BUCKET || 'varstream-local',
+    table: env.VARSTREAM_TABLE || 'varstream-runs',
+    apiPort: port('VARSTREAM_API_PORT', 3000),
+    s3Port: port('VARSTREAM_S3_PORT', 4569),
+    dynamodbPort: port('VARSTREAM_DYNAMODB_PORT', 4567),
+    workers,
+    portfolios: env.VARSTREAM_PORTFOLIOS !== undefined ? env.VARSTREAM_PORTFOLIOS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    logLevel: env.VARSTREAM_LOG_LEVEL || undefined,
+  };
+}
+
+/** Dummy credentials for the local servers (they check nothing); never real secrets. */
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+
+interface S3rverServer {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  on(event: 'event', fn: (e: S3Notification) => void): void;
+  httpServer?: Server;
+}
+
+/** s3rver's event: the classic S3 notification format. */
+interface S3Notification {
+  Records: Array<{
+    eventName: string;
+    eventTime: string;
+    s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } };
+  }>;
+}
+
+/** The EventBridge "Object Created" event AWS would deliver for the same upload (keys are not URL-encoded there). */
+export function toObjectCreated(record: S3Notification['Records'][number]): ObjectCreatedEvent {
+  const o = record.s3.object;
+  return {
+    'detail-type': 'Object Created',
+    time: record.eventTime,
+    detail: {
+      bucket: { name: record.s3.bucket.name },
+      // no versions locally: the ETag names the upload, so re-sending the same bytes to the same key is the same run
+      object: { key: o.key, ...(o.size !== undefined ? { size: o.size } : {}), ...(o.eTag ? { etag: o.eTag } : { sequencer: o.sequencer }) },
+    },
+  };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const cdk = readCdkContext();
+  const host = options.host ?? '127.0.0.1';
+  const bucket = options.bucket ?? 'varstream-local';
+  const table = options.table ?? 'varstream-runs';
+  const dataDir = resolve(options.dataDir ?? '.varstream');
+  const workers = options.workers ?? availableParallelism();
+  const scheduleCron = options.scheduleCron === undefined ? cdk.scheduleCron : options.scheduleCron;
+  const portfolios = options.portfolios ?? cdk.portfolios;
+  const inlineShardLimit = options.inlineShardLimit ?? cdk.inlineShardLimit ?? 40;
+  const logLevel = options.logLevel ?? 'WARN';
+  const log = options.log ?? (() => undefined);
+
+  // undo list: whatever started is stopped again, also when startup fails half-way
+  const closers: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch {
+        // keep closing the rest
+      }
+    }
+  };
+
+  try {
+    // the SDK's default credential chain reads these; restored on stop
+    const saved = Object.fromEntries(Object.keys(LOCAL_CREDENTIALS).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, LOCAL_CREDENTIALS);
+    closers.push(() => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+    if (options.removeDataOnStop) closers.push(() => rm(dataDir, { recursive: true, force: true }));
+    await mkdir(resolve(dataDir, 's3'), { recursive: true });
+    await mkdir(resolve(dataDir, 'dynamodb'), { recursive: true });
+
+    const S3rver = require('s3rver');
+    const s3: S3rverServer = new S3rver({
+      port: options.s3Port ?? 4569,
+      address: host,
+      directory: resolve(dataDir, 's3'),
+      silent: true,
+      allowMismatchedSignatures: true,
+      vhostBuckets: false,
+    });
+    const s3Address = await s3.run();
+    closers.push(async () => {
+      const closing = s3.close();
+      // SDK keep-alive sockets would hold close() open
+      s3.httpServer?.closeAllConnections();
+      await closing;
+    });
+
+    const dynalite = require('dynalite');
+    const dynamo: Server = dynalite({ path: resolve(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await new Promise<void>((ok, fail) => {
+      dynamo.once('error', fail);
+      dynamo.listen(options.dynamodbPort ?? 4567, host, () => ok());
+    });
+    closers.push(
+      () =>
+        new Promise<void>((ok) => {
+          dynamo.close(() => ok());
+          dynamo.closeAllConnections();
+        }),
+    );
+    const dynamoPort = (dynamo.address() as { port: number }).port;
+
+    const s3Endpoint = `http://${host}:${s3Address.port}`;
+    const dynamodbEndpoint = `http://${host}:${dynamoPort}`;
+    const env = { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_S3: s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint };
+
+    const s3Client = makeS3Client(env);
+    const dynamoClient = makeDynamoClient(env);
+    const documentClient = makeDocumentClient(env, dynamoClient);
+    closers.push(() => {
+      s3Client.destroy();
+      documentClient.destroy();
+      dynamoClient.destroy();
+    });
+    await ensureBucket(s3Client, bucket);
+    await ensureTable(dynamoClient, table);
+
+    const objects = new S3ObjectStore(bucket, s3Client);
+    const runs = new DynamoRunStore(table, documentClient, objects);
+    const logger = new Logger({ serviceName: 'varstream-local', logLevel: logLevel as never });
+    // the SDK's Node-version notice once (this thread), not once per worker
+    const workerEnv = { ...process.env, ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const pool = new StepPool(workers, { bucket, table, inlineShardLimit, env, logLevel }, workerEnv);
+    const runner = new LocalRunner(pool, { bucket, objects, runs, logger }, {
+      started: (r) => log(`run ${r.runId} started: portfolio ${r.portfolioId}, ${r.input.key} (${r.origin ?? 'api'})`),
+      finished: (r, ms) => {
+        const risk = riskAt(r);
+        const what = r.status === 'SUCCEEDED' ? `VaR99 ${pct(risk.var)} ES99 ${pct(risk.es)}` : r.error;
+        log(`run ${r.runId} ${r.status} in ${(ms / 1000).toFixed(2)} s: ${what}`);
+      },
+    });
+    // stop the workers, then every run in flight settles (FAILED "local stack stopped") while DynamoDB is still up
+    closers.push(async () => {
+      await pool.stop();
+      await runner.drain();
+    });
+
+    const deps: Deps = { bucket, objects, runs, start: runner.start, portfolios, inlineShardLimit, logger };
+    const pending = new Set<Promise<unknown>>();
+    const track = <T>(p: Promise<T>): Promise<T> => {
+      pending.add(p);
+      p.finally(() => pending.delete(p)).catch(() => undefined);
+      return p;
+    };
+    closers.push(async () => {
+      await Promise.allSettled([...pending]);
+    });
+    let accepting = true;
+    closers.push(() => {
+      accepting = false;
+    });
+
+    s3.on('event', (notification) => {
+      if (!accepting) return;
+      for (const record of notification.Records ?? []) {
+        if (!record.eventName.startsWith('ObjectCreated:') || record.s3.bucket.name !== bucket) continue;
+        // the rule on AWS matches uploads/ only: partials, results and inline CSVs never trigger
+        if (!record.s3.object.key.startsWith('uploads/')) continue;
+        track(triggerStep(toObjectCreated(record), deps)).catch((e) => logger.error('upload trigger failed', e as Error));
+      }
+    });
+
+    const api = createApiServer((req) => route(req, deps), (e) => logger.error('api error', e as Error));
+    await new Promise<void>((ok, fail) => {
+      api.once('error', fail);
+      api.listen(options.apiPort ?? 3000, host, () => ok());
+    });
+    closers.push(
+      () =>
+        new Promise<void>((ok) => {
+          api.close(() => ok());
+          api.closeAllConnections();
+        }),
+    );
+    const apiUrl = `http://${host}:${(api.address() as { port: number }).port}`;
+
+    const fireSchedule = (time = new Date()): Promise<Started[]> =>
+      track(triggerStep({ 'detail-type': 'Scheduled Event', time: time.toISOString() }, deps)).then((r) => r.runs);
+    let job: Cron | undefined;
+    if (scheduleCron) {
+      job = startSchedule(scheduleCron, (t) => {
+        if (!accepting) return;
+        log(`schedule ${scheduleCron} fired: re-running ${portfolios.length ? portfolios.join(', ') : 'no portfolios'}`);
+        fireSchedule(t).catch((e) => logger.error('schedule failed', e as Error));
+      });
+      closers.push(() => job?.stop());
+    }
+
+    await pool.ready;
+    log(`S3        ${s3Endpoint}  bucket ${bucket} (data ${dataDir})`);
+    log(`DynamoDB  ${dynamodbEndpoint}  table ${table}`);
+    log(`API       ${apiUrl}  (POST /runs, GET /runs/{runId}, GET /portfolios/{portfolioId}/runs)`);
+    log(`schedule  ${scheduleCron ? `${scheduleCron} UTC${job ? `, next ${job.nextRun()?.toISOString()}` : ''}` : 'off'}; portfolios: ${portfolios.join(', ') || '(none)'}`);
+    log(`workers   ${workers} step worker thread${workers === 1 ? '' : 's'}`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      apiUrl,
+      s3Endpoint,
+      dynamodbEndpoint,
+      bucket,
+      table,
+      dataDir,
+      env,
+      waitForRun: (runId, timeoutMs) => runner.waitForRun(runId, timeoutMs),
+      uploadRunId: (key, etag) => uploadRunId({ bucket, key, sequencer: etag.replace(/"/g, '') }),
+      fireSchedule,
+      stop: () => (stopping ??= closeAll()),
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+function pct(x: number | undefined): string {
+  return x === undefined ? '?' : `${(100 * x).toFixed(3)}%`;
+}
+
+async function ensureBucket(client: ReturnType<typeof makeS3Client>, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    // s3rver does not implement bucket versioning: uploads are named by key + ETag instead (see docs/local.md)
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}
+
+async function ensureTable(client: ReturnType<typeof makeDynamoClient>, table: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table }));
+  } catch (e) {
+    if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+    await client.send(new CreateTableCommand(createRunsTableInput(table)));
+  }
+}
