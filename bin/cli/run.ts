@@ -6,6 +6,7 @@ import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
 import { levelKey, reduceRisk } from '../../lambdas/engine/risk.ts';
 import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts';
 import { planShards } from '../../lambdas/engine/simulate.ts';
+import { stressTest } from '../../lambdas/engine/stress.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
 import { defaultWorkers, localShardCount, runShards } from '../../lambdas/local/pool.ts';
@@ -111,6 +112,14 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
   const t1 = performance.now();
   const fit = fitModel(data, settings);
   const model = factorModel(fit, data);
+  // a shock naming a factor the model does not have is an input error: report it before simulating
+  for (const shock of settings.shocks) {
+    try {
+      stressTest(model, shock);
+    } catch (e) {
+      throw e instanceof InputError ? new InputError(COMMAND_LINE, 1, 1, `--shock: ${e.detail}`) : e;
+    }
+  }
   const t2 = performance.now();
 
   const base = simulationSettings(settings);

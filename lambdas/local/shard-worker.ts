@@ -1,7 +1,6 @@
-// worker_threads entry: simulates shard descriptors sent by pool.ts and answers with the binary partial
-// (transferred, not copied) plus throttled progress messages.
+// worker_threads entry: simulates shard descriptors sent by pool.ts and answers with the partial's typed
+// arrays (transferred, not copied) plus throttled progress messages.
 import { parentPort } from 'node:worker_threads';
-import { encodePartial } from '../engine/partial-codec.ts';
 import { simulateShardPacked } from '../engine/simulate.ts';
 import type { ShardDescriptor } from '../engine/types.ts';
 
@@ -19,8 +18,8 @@ port.on('message', (msg: { descriptor: ShardDescriptor }) => {
         posted = done;
       }
     });
-    const bytes = encodePartial(partial);
-    port.postMessage({ type: 'partial', shard: d.shard, bytes }, [bytes.buffer as ArrayBuffer]);
+    // transfer the tail's own buffers (views keep their length): no encode copy, no clone
+    port.postMessage({ type: 'partial', shard: d.shard, partial }, [partial.values.buffer as ArrayBuffer, partial.indices.buffer as ArrayBuffer]);
   } catch (e) {
     port.postMessage({ type: 'error', shard: d.shard, message: (e as Error).message ?? String(e) });
   }
