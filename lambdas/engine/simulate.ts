@@ -142,15 +142,21 @@ const PROGRESS_CHUNK = 1 << 16;
  * sum/sumSquares are accumulated in sample-index order (deterministic for a given shard, but they depend on the split,
  * so no reported risk number uses them).
  */
-export function simulateShardPacked(d: ShardDescriptor, onProgress?: (done: number, total: number) => void): PackedPartial {
+export function simulateShardPacked(
+  d: ShardDescriptor,
+  onProgress?: (done: number, total: number) => void,
+  /** buffers to reuse (a local worker gets its previous shard's back): avoids allocation churn in long runs */
+  scratch?: { values: Float64Array; indices: Uint32Array },
+): PackedPartial {
   const { start, end } = d;
   const n = end - start;
   const m = Math.min(d.tailSize, n);
   if (m < 1) throw new RangeError(`shard ${d.shard}: tailSize must be ≥ 1`);
   const gen = new SampleGenerator(d.model, d.simulation);
   const cap = Math.min(n, m + Math.max(1024, Math.ceil(m / 2)));
-  const vals = new Float64Array(cap);
-  const idx = new Uint32Array(cap);
+  const reuse = scratch !== undefined && scratch.values.length >= cap && scratch.indices.length >= cap;
+  const vals = reuse ? scratch.values : new Float64Array(cap);
+  const idx = reuse ? scratch.indices : new Uint32Array(cap);
   let size = 0;
   let threshold = Infinity;
   let sum = 0;

@@ -63,13 +63,13 @@ export function defaultWorkers(): number {
 /**
  * Default shard count for a local run: at least the requested shards and one per worker, and small enough that a
  * shard's buffer (≤ 1.5·tailSize pairs, 12 bytes each) stays ~ 48 MB: when the run's tail m is large, shards of at
- * most 2·10^6 samples; otherwise as few shards as keep every worker busy (each shard sorts its own tail, so fewer
+ * most 10^6 samples; otherwise as few shards as keep every worker busy (each shard sorts its own tail, so fewer
  * shards means less sorting).
  */
 export function localShardCount(simulations: number, requested: number, workers: number, tailSize: number): number {
   const busy = Math.max(1, workers);
   let shards = Math.max(requested, busy);
-  if (tailSize * 1.5 * 12 > 48e6) shards = Math.max(shards, Math.ceil(simulations / 2e6));
+  if (tailSize * 1.5 * 12 > 48e6) shards = Math.max(shards, Math.ceil(simulations / 1e6));
   return Math.min(shards, simulations);
 }
 
@@ -101,7 +101,8 @@ export async function runShards(descriptors: ShardDescriptor[], merger: TailMerg
           reject(e);
         }
       };
-      const feed = (w: Worker): void => {
+      // a worker's previous tail buffers go back with its next shard (no allocation churn in long runs)
+      const feed = (w: Worker, previous?: PackedPartial): void => {
         const d = queue.shift();
         if (d === undefined) {
           if (busy === 0 && !settled) {
@@ -111,7 +112,10 @@ export async function runShards(descriptors: ShardDescriptor[], merger: TailMerg
           return;
         }
         busy++;
-        w.postMessage({ descriptor: d });
+        if (previous) {
+          const scratch = { values: new Float64Array(previous.values.buffer), indices: new Uint32Array(previous.indices.buffer) };
+          w.postMessage({ descriptor: d, scratch }, [scratch.values.buffer as ArrayBuffer, scratch.indices.buffer as ArrayBuffer]);
+        } else w.postMessage({ descriptor: d });
       };
       for (let i = 0; i < workers; i++) {
         const w = new Worker(url);
@@ -128,7 +132,7 @@ export async function runShards(descriptors: ShardDescriptor[], merger: TailMerg
               return;
             }
             busy--;
-            feed(w);
+            feed(w, msg.partial);
           }
         });
         w.on('error', (e) => fail(e));
