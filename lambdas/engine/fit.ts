@@ -65,13 +65,21 @@ export function fitModel(data: ReturnsData, settings: Settings): FitResult {
 /** β and α of the final regression, s² = SSR/(n−k−1), and the window's mean and sample covariance of its factors. */
 export function factorModel(fit: FitResult, data: ReturnsData): FactorModel {
   const factors = [...fit.final.factors];
-  const cols = columns(data, factors);
   const n = data.y.length;
   const beta = factors.map((f) => fit.final.coefficients[f].estimate);
   const residuals = fit.final.residuals;
   const residualVariance = residuals
     ? residuals.reduce((s, e) => s + e * e, 0) / (n - factors.length - 1)
     : fit.final.residualStdError ** 2;
+  const universe = moments(data.candidates, columns(data, data.candidates), n);
+  const pick = factors.map((f) => universe.factors.indexOf(f));
+  const mu = pick.map((i) => universe.mu[i]);
+  const cov = pick.map((i) => pick.map((j) => universe.cov[i][j]));
+  return { factors, beta, alpha: fit.final.coefficients.const.estimate, residualVariance, mu, cov, universe };
+}
+
+/** Sample mean and covariance (n − 1) of the named columns. */
+function moments(factors: string[], cols: Float64Array[], n: number): { factors: string[]; mu: number[]; cov: number[][] } {
   const mu = cols.map((c) => c.reduce((s, v) => s + v, 0) / n);
   const cov = cols.map((a, i) =>
     cols.map((b, j) => {
@@ -80,7 +88,7 @@ export function factorModel(fit: FitResult, data: ReturnsData): FactorModel {
       return s / (n - 1);
     }),
   );
-  return { factors, beta, alpha: fit.final.coefficients.const.estimate, residualVariance, mu, cov };
+  return { factors: [...factors], mu, cov };
 }
 
 function columns(data: ReturnsData, names: string[]): Float64Array[] {

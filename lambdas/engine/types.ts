@@ -110,6 +110,11 @@ export interface FactorModel {
   mu: number[];
   /** sample covariance (n − 1) of the factors over the window, row-major k×k */
   cov: number[][];
+  /**
+   * μ and Σ of ALL candidate factors over the window (the selected ones included), so a stress shock may name a factor
+   * that screening dropped (VIX) and still move the selected factors through their conditional expectation.
+   */
+  universe?: { factors: string[]; mu: number[]; cov: number[][] };
 }
 
 export type Distribution = 'normal' | 't';
