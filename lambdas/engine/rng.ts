@@ -26,8 +26,8 @@ const ZIG_R = 3.6541528853610088;
 const ZIG_V = 0.00492867323399;
 const ZIG_M = 2 ** 52;
 /** accept u·W[i] at once when u < K[i] */
-const ZK = new Float64Array(256);
-const ZW = new Float64Array(256);
+export const ZK = new Float64Array(256);
+export const ZW = new Float64Array(256);
 const ZF = new Float64Array(256);
 {
   let dn = ZIG_R;
@@ -53,15 +53,16 @@ const ZF = new Float64Array(256);
  * sample i's stream. Draw order within a sample is part of the reproducibility contract (see simulate.ts).
  */
 export class SampleStream {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
-  // per-seed lane keys
-  private readonly k0: number;
-  private readonly k1: number;
-  private readonly k2: number;
-  private readonly k3: number;
+  // the xoshiro state is public only so that simulate.ts's inlined hot loop can hand it to normalSlow and back
+  s0 = 0;
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
+  // per-seed lane keys (read by the inlined seeding in simulate.ts)
+  readonly k0: number;
+  readonly k1: number;
+  readonly k2: number;
+  readonly k3: number;
   private readonly base: number;
   private hi = -1;
   private hiKey = 0;
@@ -85,7 +86,7 @@ export class SampleStream {
     const hi = (i - lo) / TWO32;
     if (hi !== this.hi) {
       this.hi = hi;
-      this.hiKey = fmix32((hi ^ this.base ^ 0xbb67ae85) | 0);
+      this.hiKey = this.hiKeyOf(hi);
     }
     // bijective in lo for a fixed hi, so distinct samples never share a state
     const x = fmix32(lo ^ this.hiKey);
@@ -94,6 +95,11 @@ export class SampleStream {
     this.s2 = fmix32((x + this.k2) | 0);
     this.s3 = fmix32((x + this.k3) | 0);
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // xoshiro's one forbidden state
+  }
+
+  /** The key of the sample indices whose upper 32 bits are `hi` (shared by 2^32 consecutive samples). */
+  hiKeyOf(hi: number): number {
+    return fmix32((hi ^ this.base ^ 0xbb67ae85) | 0);
   }
 
   /** xoshiro128** output as an int32 (use `>>> 0` for the unsigned value). */
@@ -128,17 +134,15 @@ export class SampleStream {
       const b = this.nextInt();
       const iz = a & 255;
       const u = (a >>> 9) * 536870912 + (b >>> 3); // 23 + 29 = 52 bits
-      if (u < ZK[iz]) {
-        const x = u * ZW[iz];
-        return (a & 256) === 0 ? x : -x;
-      }
+      // branch-free sign (×±1 is an exact negation): a 50/50 branch mispredicts every other normal
+      if (u < ZK[iz]) return u * ZW[iz] * (1 - ((a >>> 7) & 2));
       const r = this.normalSlow(iz, u);
       if (r === r) return (a & 256) === 0 ? r : -r; // NaN = rejected, draw again
     }
   }
 
   /** The rare ziggurat paths (about 1.2% of draws): base-strip tail or wedge; NaN means rejected. */
-  private normalSlow(iz: number, u: number): number {
+  normalSlow(iz: number, u: number): number {
     if (iz === 0) {
       let x: number;
       let y: number;

@@ -6,7 +6,7 @@
 // With distribution 't' the factors are multivariate Student-t with covariance Σ (one W per day shared by all
 // factors); the residual ε stays normal N(0, s²) — the regression's s² is not a t scale.
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
-import { SampleStream } from './rng.ts';
+import { SampleStream, ZK, ZW } from './rng.ts';
 import { neededTail, selectSmallest, sortPairs, type PackedPartial } from './tail.ts';
 import type { FactorModel, ShardDescriptor, ShardPartial, SimulationSettings } from './types.ts';
 
@@ -75,6 +75,15 @@ export class SampleGenerator {
   }
 
   /**
+   * out[t] = value(start + t) for t < count. Distribution 'normal' (any horizon, residual, intercept) runs an inlined
+   * loop that is bit-identical to value(); 't' uses value() itself.
+   */
+  fill(start: number, count: number, out: Float64Array): void {
+    if (this.df === 0) fillNormal(this, start, count, out);
+    else for (let t = 0; t < count; t++) out[t] = this.value(start + t);
+  }
+
+  /**
    * Sample i split into per-factor contributions β_j Σ_d F_{j,d}, the intercept h·α (when on) and the residual Σ_d ε_d
    * (when on), regenerated from the same stream as value(i). `factors` must have length k.
    */
@@ -113,6 +122,91 @@ export class SampleGenerator {
       for (let l = 0; l <= j; l++) lz += lower[j][l] * z[l];
       out[j] = this.model.mu[j] + scale * lz;
     }
+  }
+}
+
+const TWO32 = 4294967296;
+
+/**
+ * The hot loop of value() for distribution 'normal': SampleStream.seedSample, nextInt and the ziggurat's fast path
+ * inlined with the xoshiro state in local variables (V8 keeps them in registers); the rare slow path goes through the
+ * stream object. Must stay bit-identical to value(): same draws in the same order, same floating-point operations.
+ */
+function fillNormal(gen: SampleGenerator, start: number, count: number, out: Float64Array): void {
+  const st = gen.stream;
+  // local copies: a transpiler may turn imported bindings into getter calls
+  const zk = ZK;
+  const zw = ZW;
+  const k0 = st.k0;
+  const k1 = st.k1;
+  const k2 = st.k2;
+  const k3 = st.k3;
+  const w = gen.w;
+  const k = gen.k;
+  const c = gen.c;
+  const sd = gen.residualSd;
+  const h = gen.simulation.horizon;
+  const draws = sd > 0 ? k + 1 : k;
+  const z = new Float64Array(draws);
+  let hiSeen = -1;
+  let hiKey = 0;
+  for (let t = 0; t < count; t++) {
+    const i = start + t;
+    const lo = i >>> 0;
+    const hi = (i - lo) / TWO32;
+    if (hi !== hiSeen) {
+      hiSeen = hi;
+      hiKey = st.hiKeyOf(hi);
+    }
+    // seedSample(i), fmix32 inlined five times
+    let x = lo ^ hiKey;
+    x ^= x >>> 16; x = Math.imul(x, 0x85ebca6b); x ^= x >>> 13; x = Math.imul(x, 0xc2b2ae35); x ^= x >>> 16;
+    let s0 = (x + k0) | 0;
+    s0 ^= s0 >>> 16; s0 = Math.imul(s0, 0x85ebca6b); s0 ^= s0 >>> 13; s0 = Math.imul(s0, 0xc2b2ae35); s0 ^= s0 >>> 16;
+    let s1 = (x + k1) | 0;
+    s1 ^= s1 >>> 16; s1 = Math.imul(s1, 0x85ebca6b); s1 ^= s1 >>> 13; s1 = Math.imul(s1, 0xc2b2ae35); s1 ^= s1 >>> 16;
+    let s2 = (x + k2) | 0;
+    s2 ^= s2 >>> 16; s2 = Math.imul(s2, 0x85ebca6b); s2 ^= s2 >>> 13; s2 = Math.imul(s2, 0xc2b2ae35); s2 ^= s2 >>> 16;
+    let s3 = (x + k3) | 0;
+    s3 ^= s3 >>> 16; s3 = Math.imul(s3, 0x85ebca6b); s3 ^= s3 >>> 13; s3 = Math.imul(s3, 0xc2b2ae35); s3 ^= s3 >>> 16;
+    if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+    let r = 0;
+    for (let d = 0; d < h; d++) {
+      for (let l = 0; l < draws; l++) {
+        let v = 0;
+        for (;;) {
+          // two xoshiro128** outputs a, b
+          let m = Math.imul(s1, 5);
+          const a = Math.imul((m << 7) | (m >>> 25), 9);
+          let tt = s1 << 9;
+          s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= tt; s3 = (s3 << 11) | (s3 >>> 21);
+          m = Math.imul(s1, 5);
+          const b = Math.imul((m << 7) | (m >>> 25), 9);
+          tt = s1 << 9;
+          s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= tt; s3 = (s3 << 11) | (s3 >>> 21);
+          const iz = a & 255;
+          const u = (a >>> 9) * 536870912 + (b >>> 3);
+          if (u < zk[iz]) {
+            // branch-free sign (±1 from bit 8): a 50/50 branch here costs a misprediction every other normal
+            v = u * zw[iz] * (1 - ((a >>> 7) & 2));
+            break;
+          }
+          st.s0 = s0; st.s1 = s1; st.s2 = s2; st.s3 = s3;
+          const slow = st.normalSlow(iz, u);
+          s0 = st.s0; s1 = st.s1; s2 = st.s2; s3 = st.s3;
+          if (slow === slow) {
+            v = (a & 256) === 0 ? slow : -slow;
+            break;
+          }
+        }
+        z[l] = v;
+      }
+      let xd = 0;
+      for (let l = 0; l < k; l++) xd += w[l] * z[l];
+      r += c + xd;
+      if (sd > 0) r += sd * z[k];
+    }
+    out[t] = r;
   }
 }
 
@@ -161,10 +255,12 @@ export function simulateShardPacked(
   let threshold = Infinity;
   let sum = 0;
   let sumSquares = 0;
+  const chunk = new Float64Array(Math.min(n, PROGRESS_CHUNK));
   for (let c0 = start; c0 < end; c0 += PROGRESS_CHUNK) {
     const c1 = Math.min(end, c0 + PROGRESS_CHUNK);
+    gen.fill(c0, c1 - c0, chunk);
     for (let i = c0; i < c1; i++) {
-      const r = gen.value(i);
+      const r = chunk[i - c0];
       sum += r;
       sumSquares += r * r;
       // a later sample has a larger index, so (r, i) < (threshold, its index) iff r < threshold
