@@ -40,7 +40,7 @@ export function renderReport(run: RunResult, extras: ReportExtras = {}): string 
 </head>
 <body>
 <header><h1>${escapeHtml(title)}</h1>
-<p class="meta">${escapeHtml(run.observations)} daily returns · ${escapeHtml(run.simulation.simulations.toLocaleString('en-US'))} simulations (${escapeHtml(run.simulation.shards)} shards, seed ${escapeHtml(run.simulation.seed)}) · ${escapeHtml(describeSimulation(run.simulation))}</p></header>
+<p class="meta">${escapeHtml(run.observations)} daily returns · ${escapeHtml(run.simulation.simulations.toLocaleString('en-US'))} simulations (${escapeHtml(run.simulation.shards)} shard${run.simulation.shards === 1 ? '' : 's'}, seed ${escapeHtml(run.simulation.seed)}) · ${escapeHtml(describeSimulation(run.simulation))}</p></header>
 <main>
 ${sections.filter(Boolean).join('\n')}
 </main>
