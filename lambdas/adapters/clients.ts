@@ -7,6 +7,21 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Retries of transient AWS errors (throttling, 5xx, timeouts, dropped connections), set explicitly on every client:
+ * up to 5 attempts with exponential backoff and full jitter; 'adaptive' also slows this client down on throttling.
+ * AWS_MAX_ATTEMPTS / AWS_RETRY_MODE (the SDK's own variable names) override them.
+ */
+export const RETRY = { maxAttempts: 5, retryMode: 'adaptive' } as const;
+
+function retry(env: Env): { maxAttempts: number; retryMode: string } {
+  const n = Number(env.AWS_MAX_ATTEMPTS);
+  return {
+    maxAttempts: Number.isInteger(n) && n >= 1 ? n : RETRY.maxAttempts,
+    retryMode: env.AWS_RETRY_MODE === 'standard' || env.AWS_RETRY_MODE === 'adaptive' ? env.AWS_RETRY_MODE : RETRY.retryMode,
+  };
+}
+
 function region(env: Env): string | undefined {
   return env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
 }
@@ -24,6 +39,7 @@ export function makeS3Client(env: Env = process.env): S3Client {
   const endpoint = s3Endpoint(env);
   return new S3Client({
     region: region(env),
+    ...retry(env),
     ...(endpoint
       ? {
           endpoint,
@@ -39,7 +55,7 @@ export function makeS3Client(env: Env = process.env): S3Client {
 
 export function makeDynamoClient(env: Env = process.env): DynamoDBClient {
   const endpoint = dynamoEndpoint(env);
-  return new DynamoDBClient({ region: region(env), ...(endpoint ? { endpoint } : {}) });
+  return new DynamoDBClient({ region: region(env), ...retry(env), ...(endpoint ? { endpoint } : {}) });
 }
 
 export function makeDocumentClient(env: Env = process.env, client: DynamoDBClient = makeDynamoClient(env)): DynamoDBDocumentClient {
@@ -52,5 +68,5 @@ export function makeDocumentClient(env: Env = process.env, client: DynamoDBClien
 
 export function makeSfnClient(env: Env = process.env): SFNClient {
   const endpoint = env.AWS_ENDPOINT_URL_SFN || env.VARSTREAM_SFN_ENDPOINT || undefined;
-  return new SFNClient({ region: region(env), ...(endpoint ? { endpoint } : {}) });
+  return new SFNClient({ region: region(env), ...retry(env), ...(endpoint ? { endpoint } : {}) });
 }

@@ -2,7 +2,8 @@
 // conditional writes that make a duplicate event one run and never regress a finished run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
+import { createServer } from 'node:http';
+import { RETRY, makeDocumentClient, makeDynamoClient, makeS3Client, makeSfnClient } from '../../lambdas/adapters/clients.ts';
 import { S3ObjectStore, parseS3Ref } from '../../lambdas/adapters/object-store.ts';
 import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
 import { portfolioIdFromKey, uploadRunId, isPortfolioId } from '../../lambdas/adapters/run-ids.ts';
@@ -166,5 +167,48 @@ describe('DynamoRunStore', () => {
     expect(list[0]).not.toHaveProperty('result');
     expect((await runs.listByPortfolio('plist', 10)).length).toBe(3);
     expect(await runs.listByPortfolio('nobody')).toEqual([]);
+  });
+});
+
+describe('client retries', () => {
+  it('every factory sets maxAttempts 5 and adaptive retries; AWS_MAX_ATTEMPTS overrides', async () => {
+    const env = { AWS_REGION: 'us-east-1' };
+    for (const c of [makeS3Client(env), makeDynamoClient(env), makeSfnClient(env)]) {
+      expect(await c.config.maxAttempts()).toBe(RETRY.maxAttempts);
+      expect(await c.config.retryMode()).toBe('adaptive');
+      c.destroy();
+    }
+    expect(RETRY.maxAttempts).toBe(5);
+    const c = makeDynamoClient({ ...env, AWS_MAX_ATTEMPTS: '2', AWS_RETRY_MODE: 'standard' });
+    expect(await c.config.maxAttempts()).toBe(2);
+    expect(await c.config.retryMode()).toBe('standard');
+    c.destroy();
+  });
+
+  it('a transient 503 from S3 is retried with backoff until it succeeds', async () => {
+    // a stand-in S3 that is "slow down" twice, then answers HeadObject
+    let calls = 0;
+    const server = createServer((req, res) => {
+      calls++;
+      if (calls <= 2) {
+        res.writeHead(503, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+        return;
+      }
+      res.writeHead(200, { 'content-length': '42', etag: '"abc"' });
+      res.end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+    const port = (server.address() as { port: number }).port;
+    const client = makeS3Client({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}` });
+    try {
+      const head = await new S3ObjectStore('b', client).head('b', 'k');
+      expect(head).toMatchObject({ size: 42, etag: 'abc' });
+      expect(calls).toBe(3);
+    } finally {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    }
   });
 });
