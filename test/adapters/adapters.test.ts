@@ -175,13 +175,13 @@ describe('client retries', () => {
     const env = { AWS_REGION: 'us-east-1' };
     for (const c of [makeS3Client(env), makeDynamoClient(env), makeSfnClient(env)]) {
       expect(await c.config.maxAttempts()).toBe(RETRY.maxAttempts);
-      expect(await c.config.retryMode()).toBe('adaptive');
+      expect(((await c.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
       c.destroy();
     }
     expect(RETRY.maxAttempts).toBe(5);
     const c = makeDynamoClient({ ...env, AWS_MAX_ATTEMPTS: '2', AWS_RETRY_MODE: 'standard' });
     expect(await c.config.maxAttempts()).toBe(2);
-    expect(await c.config.retryMode()).toBe('standard');
+    expect(((await c.config.retryStrategy()) as { mode?: string }).mode).toBe('standard');
     c.destroy();
   });
 
