@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseSettings } from '../engine/config.ts';
 import { InputError } from '../engine/types.ts';
 import { apiRunId, isPortfolioId } from '../adapters/run-ids.ts';
-import { inlineUploadKey, type RunInput } from './contracts.ts';
+import { inlineUploadKey, reportPath, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
 export const MAX_INLINE_CSV_BYTES = 1024 * 1024;
@@ -42,8 +42,10 @@ export async function route(req: ApiRequest, deps: Pick<Deps, 'bucket' | 'object
     }
     if (parts.length === 2 && parts[0] === 'runs' && method === 'GET') {
       const run = await deps.runs.get(parts[1]);
-      return run ? json(200, run) : error(404, `no run ${parts[1]}`);
+      if (!run) return error(404, `no run ${parts[1]}`);
+      return json(200, run.reportKey ? { ...run, reportUrl: reportPath(run.runId) } : run);
     }
+    if (parts.length === 3 && parts[0] === 'runs' && parts[2] === 'report' && method === 'GET') return await getReport(parts[1], deps);
     if (parts.length === 3 && parts[0] === 'portfolios' && parts[2] === 'runs' && method === 'GET') {
       if (!isPortfolioId(parts[1])) return error(400, `bad portfolioId "${parts[1]}"`);
       const raw = req.query?.limit;
@@ -57,6 +59,19 @@ export async function route(req: ApiRequest, deps: Pick<Deps, 'bucket' | 'object
     deps.logger.error('api error', e as Error);
     return error(500, 'internal error');
   }
+}
+
+/**
+ * The run's HTML report. The record is read first: the API may read reports/* objects but not list the bucket, so a
+ * missing object would be 403 from S3, never 404.
+ */
+async function getReport(runId: string, deps: Pick<Deps, 'bucket' | 'objects' | 'runs'>): Promise<ApiResponse> {
+  const run = await deps.runs.get(runId);
+  if (!run) return error(404, `no run ${runId}`);
+  if (!run.reportKey) return error(404, `run ${runId} has no report (${run.status})`);
+  const html = await deps.objects.getText(deps.bucket, run.reportKey);
+  if (html === undefined) return error(404, `run ${runId}: report ${run.reportKey} is gone`);
+  return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };
 }
 
 async function postRun(body: string, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'start' | 'logger'>): Promise<ApiResponse> {

@@ -57,4 +57,8 @@ export const partialKey = (runId: string, shard: number): string => `partials/${
 export const partialBinKey = (runId: string, shard: number): string => `partials/${runId}/${shard}.bin`;
 export const contextKey = (runId: string): string => `partials/${runId}/context.json`;
 export const descriptorsKey = (runId: string): string => `partials/${runId}/descriptors.json`;
+/** The run's HTML report, written by Reduce (kept: no lifecycle expiry) and served at GET /runs/{runId}/report. */
+export const reportKey = (runId: string): string => `reports/${runId}.html`;
+/** The API path of a run's report (relative to the API's base URL / stage). */
+export const reportPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}/report`;
 export const inlineUploadKey = (portfolioId: string, runId: string): string => `inline/${portfolioId}/${runId}.csv`;

@@ -1,21 +1,23 @@
 // Reduce: every shard partial (inline, by reference, or persisted by a Distributed Map) → one streaming tail merge →
-// VaR/ES/attribution/stress → the run JSON → SUCCEEDED (conditional: a re-run writes nothing twice).
+// VaR/ES/attribution/stress → the run JSON → the HTML report at reports/<runId>.html → SUCCEEDED with its reportKey
+// (conditional: a re-run writes nothing twice; the report is deterministic, so rewriting it changes no byte).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { resolvePartial } from '../engine/partial-codec.ts';
 import { reduceRisk } from '../engine/risk.ts';
+import { renderReport } from '../engine/report.ts';
 import { buildRunResult } from '../engine/run.ts';
 import { TailMerger, neededTail } from '../engine/tail.ts';
 import type { ShardPartial } from '../engine/types.ts';
 import { riskAt } from '../adapters/run-store.ts';
-import { partialKey, type ReduceInput } from './contracts.ts';
+import { partialKey, reportKey, type ReduceInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 import type { FitContext } from './fit.ts';
 
 /** S3 reads in flight at once while fetching partials. */
 const FETCH_CONCURRENCY = 16;
 
-export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<{ runId: string; status: 'SUCCEEDED'; recorded: boolean; var99?: number; es99?: number }> {
+export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<{ runId: string; status: 'SUCCEEDED'; recorded: boolean; var99?: number; es99?: number; reportKey?: string }> {
   const t0 = performance.now();
   const ctx = await deps.objects.getJson<FitContext>(deps.bucket, event.context);
   if (!ctx) throw new Error(`run ${event.runId}: missing fit context ${event.context}`);
@@ -37,10 +39,26 @@ export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' |
   const reduced = reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
   const timings = { ...ctx.timings, reduceMs: performance.now() - t0 };
   const result = buildRunResult(fit, model, settings, reduced, timings, simulation);
-  const recorded = await deps.runs.succeed(event.runId, result);
+  const report = await writeReport(event.runId, result, deps);
+  const recorded = await deps.runs.succeed(event.runId, result, report ? { reportKey: report } : {});
   const r = riskAt(result);
-  deps.logger.info('reduced', { recorded, var99: r.var, es99: r.es, shards });
-  return { runId: event.runId, status: 'SUCCEEDED', recorded, var99: r.var, es99: r.es };
+  deps.logger.info('reduced', { recorded, var99: r.var, es99: r.es, shards, reportKey: report });
+  return { runId: event.runId, status: 'SUCCEEDED', recorded, var99: r.var, es99: r.es, ...(report ? { reportKey: report } : {}) };
+}
+
+/**
+ * Renders the report (the histogram is the shards' own, `result.histogram`, when they produced one) and stores it.
+ * A report that cannot be written never fails a run whose numbers are done: the run is SUCCEEDED without reportKey.
+ */
+async function writeReport(runId: string, result: ReturnType<typeof buildRunResult>, deps: Pick<Deps, 'bucket' | 'objects' | 'logger'>): Promise<string | undefined> {
+  const key = reportKey(runId);
+  try {
+    await deps.objects.putText(deps.bucket, key, renderReport(result, { title: `varstream run ${runId}: ${result.portfolio} ${result.window.start} … ${result.window.end}` }), 'text/html; charset=utf-8');
+    return key;
+  } catch (e) {
+    deps.logger.warn('report not written', { error: (e as Error).message });
+    return undefined;
+  }
 }
 
 export const handler = middy(async (event: ReduceInput) => {

@@ -193,6 +193,25 @@ describe('REST routes', () => {
     expect(get2.risk['0.99'].var).toBe((await direct(SETTINGS)).risk['0.99'].var);
     const list = await route({ method: 'GET', path: '/portfolios/api1/runs', query: { limit: '5' } }, deps);
     expect(JSON.parse(list.body).runs.map((r: { runId: string }) => r.runId)).toEqual([runId]);
+
+    // Reduce wrote the HTML report; the run names it and the API serves it
+    expect(get2).toMatchObject({ reportKey: `reports/${runId}.html`, reportUrl: `/runs/${runId}/report` });
+    const report = await route({ method: 'GET', path: get2.reportUrl }, deps);
+    expect(report.statusCode).toBe(200);
+    expect(report.headers['content-type']).toMatch(/^text\/html/);
+    expect(report.body).toMatch(/^<!DOCTYPE html>/);
+    expect(report.body).toContain(`${(get2.risk['0.99'].var * 100).toFixed(2)}%`);
+    expect((report.body.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    expect(report.body).toBe(await deps.objects.getText(BUCKET, `reports/${runId}.html`));
+  });
+
+  it('GET /runs/{runId}/report is 404 for an unknown run and for a run without a report yet', async () => {
+    expect((await route({ method: 'GET', path: '/runs/nope/report' }, deps)).statusCode).toBe(404);
+    await deps.runs.create({ runId: 'no-report', portfolioId: 'p', status: 'RUNNING', createdAt: '2024-01-01T00:00:00.000Z', input: { bucket: BUCKET, key: 'uploads/p/x.csv' } });
+    const res = await route({ method: 'GET', path: '/runs/no-report/report' }, deps);
+    expect(res.statusCode).toBe(404);
+    expect(JSON.parse(res.body).error).toMatch(/no report \(RUNNING\)/);
+    expect(JSON.parse((await route({ method: 'GET', path: '/runs/no-report' }, deps)).body)).not.toHaveProperty('reportUrl');
   });
 
   it('POST /runs by key starts a run on the stored upload', async () => {
