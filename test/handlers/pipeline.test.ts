@@ -17,7 +17,7 @@ import { simulationSettings } from '../../lambdas/engine/run.ts';
 import { planShards, simulateShard } from '../../lambdas/engine/simulate.ts';
 import type { RunInput } from '../../lambdas/handlers/contracts.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
-import { errorMessage, failStep } from '../../lambdas/handlers/fail.ts';
+import { errorMessage, failStep, formatDuration, fromStatusChange, isStatusChange, type ExecutionStatusChange } from '../../lambdas/handlers/fail.ts';
 import { runPipeline } from '../../lambdas/handlers/pipeline.ts';
 import { triggerStep, type ObjectCreatedEvent } from '../../lambdas/handlers/trigger.ts';
 import { route } from '../../lambdas/handlers/api.ts';
@@ -173,6 +173,53 @@ describe('Fail target', () => {
     );
     expect(out).toMatchObject({ recorded: true, error: 'boom' });
     expect(await deps.runs.get('never-ran')).toMatchObject({ status: 'FAILED', error: 'boom', portfolioId: 'p' });
+  });
+});
+
+describe('execution status change (EventBridge → Fail)', () => {
+  const change = (name: string, status: ExecutionStatusChange['detail']['status'], input: unknown, extra: Partial<ExecutionStatusChange['detail']> = {}): ExecutionStatusChange => ({
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    detail: { name, status, startDate: 1_714_600_000_000, stopDate: 1_714_600_000_000 + 2 * 3_600_000, input: JSON.stringify(input), ...extra },
+  });
+  const runInput = (runId: string): RunInput => ({ runId, portfolioId: 'tech', input: { bucket: BUCKET, key: 'uploads/tech/2024-05.csv' }, createdAt: '2024-05-04T00:00:00.000Z', origin: 'upload' });
+
+  it('a timed-out RUNNING run becomes FAILED "run timed out after 2 h (TIMED_OUT)"', async () => {
+    await deps.runs.create({ ...runInput('timeout-1'), status: 'RUNNING' });
+    const event = change('timeout-1', 'TIMED_OUT', runInput('timeout-1'));
+    expect(isStatusChange(event)).toBe(true);
+    const out = await failStep(fromStatusChange(event), deps);
+    expect(out).toMatchObject({ recorded: true, error: 'run timed out after 2 h (TIMED_OUT)' });
+    expect(await deps.runs.get('timeout-1')).toMatchObject({ status: 'FAILED', error: 'run timed out after 2 h (TIMED_OUT)', portfolioId: 'tech' });
+  });
+
+  it('an aborted execution that never reached Fit is recorded FAILED from its input; FAILED carries the cause', async () => {
+    const aborted = fromStatusChange(change('abort-1', 'ABORTED', runInput('abort-1'), { stopDate: 1_714_600_000_000 + 42_000 }));
+    expect((await failStep(aborted, deps)).error).toBe('run aborted after 42 s (ABORTED)');
+    expect(await deps.runs.get('abort-1')).toMatchObject({ status: 'FAILED', portfolioId: 'tech', input: { key: 'uploads/tech/2024-05.csv' } });
+    const failed = fromStatusChange(change('fail-1', 'FAILED', runInput('fail-1'), { stopDate: 1_714_600_000_000 + 5 * 60_000, error: 'States.Runtime', cause: 'An error occurred while executing the state' }));
+    expect((await failStep(failed, deps)).error).toBe('run failed after 5 min: An error occurred while executing the state (FAILED)');
+  });
+
+  it('never overwrites a SUCCEEDED or FAILED run (the Catch already recorded it)', async () => {
+    const [done] = (await deps.runs.listByPortfolio('tech', 50)).filter((r) => r.status === 'SUCCEEDED');
+    expect(done).toBeDefined();
+    const before = await deps.runs.get(done.runId);
+    const out = await failStep(fromStatusChange(change(done.runId, 'TIMED_OUT', runInput(done.runId))), deps);
+    expect(out.recorded).toBe(false);
+    expect(await deps.runs.get(done.runId)).toEqual(before);
+    // a status-change FAILED after the Catch wrote FAILED keeps the Catch's (more precise) message
+    const bad = await failStep(fromStatusChange(change('timeout-1', 'FAILED', runInput('timeout-1'), { error: 'X', cause: 'later' })), deps);
+    expect(bad.recorded).toBe(false);
+    expect((await deps.runs.get('timeout-1'))!.error).toBe('run timed out after 2 h (TIMED_OUT)');
+  });
+
+  it('formats durations and survives an execution input it cannot parse', () => {
+    expect([formatDuration(7_200_000), formatDuration(900_000), formatDuration(1_500)]).toEqual(['2 h', '15 min', '2 s']);
+    expect(fromStatusChange({ 'detail-type': 'Step Functions Execution Status Change', detail: { name: 'x', status: 'TIMED_OUT', input: '{oops' } })).toEqual({
+      runId: 'x',
+      error: { Error: 'Execution.TIMED_OUT', Cause: 'run timed out (TIMED_OUT)' },
+    });
   });
 });
 
