@@ -1,22 +1,25 @@
 // Binary form of a shard partial, and the inline-or-by-reference message that crosses Step Functions (256 KB limit).
 //
 // Layout (little endian): 64-byte header
-//   0 magic "VSP1" | 4 u32 version=1 | 8 f64 shard | 16 f64 start | 24 f64 end | 32 f64 count | 40 f64 sum
-//   48 f64 sumSquares | 56 u32 n (tail length) | 60 u32 reserved
-// then n Float64 values (ascending) and n Uint32 sample indices (N ≤ 10^9 < 2^32).
+//   0 magic "VSP1" | 4 u32 version=2 | 8 f64 shard | 16 f64 start | 24 f64 end | 32 f64 count | 40 f64 sum
+//   48 f64 sumSquares | 56 u32 n (tail length) | 60 u32 b (histogram bins, 0 = no histogram)
+// then b Float64 histogram counts, n Float64 values (ascending) and n Uint32 sample indices (N ≤ 2^32); the
+// histogram comes first so the values stay 8-byte aligned.
 import { packPartial, type PackedPartial } from './tail.ts';
 import type { BlobStore, ShardPartial } from './types.ts';
 
 const MAGIC = 0x31505356; // "VSP1"
 const HEADER = 64;
+const VERSION = 2;
 
 export function encodePartial(p: ShardPartial | PackedPartial): Uint8Array {
   const pk = packPartial(p);
   const n = pk.values.length;
-  const buf = new ArrayBuffer(HEADER + n * 12);
+  const b = pk.histogram?.length ?? 0;
+  const buf = new ArrayBuffer(HEADER + b * 8 + n * 12);
   const dv = new DataView(buf);
   dv.setUint32(0, MAGIC, true);
-  dv.setUint32(4, 1, true);
+  dv.setUint32(4, VERSION, true);
   dv.setFloat64(8, pk.shard, true);
   dv.setFloat64(16, pk.start, true);
   dv.setFloat64(24, pk.end, true);
@@ -24,8 +27,10 @@ export function encodePartial(p: ShardPartial | PackedPartial): Uint8Array {
   dv.setFloat64(40, pk.sum, true);
   dv.setFloat64(48, pk.sumSquares, true);
   dv.setUint32(56, n, true);
-  new Float64Array(buf, HEADER, n).set(pk.values);
-  new Uint32Array(buf, HEADER + n * 8, n).set(pk.indices);
+  dv.setUint32(60, b, true);
+  if (pk.histogram !== undefined) new Float64Array(buf, HEADER, b).set(pk.histogram);
+  new Float64Array(buf, HEADER + b * 8, n).set(pk.values);
+  new Uint32Array(buf, HEADER + b * 8 + n * 8, n).set(pk.indices);
   return new Uint8Array(buf);
 }
 
@@ -33,20 +38,16 @@ export function encodePartial(p: ShardPartial | PackedPartial): Uint8Array {
 export function decodePacked(bytes: Uint8Array): PackedPartial {
   if (bytes.byteLength < HEADER) throw new Error('partial: truncated header');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== 1) throw new Error('partial: not a varstream partial (bad magic/version)');
+  if (dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== VERSION) throw new Error('partial: not a varstream partial (bad magic/version)');
   const n = dv.getUint32(56, true);
-  if (bytes.byteLength !== HEADER + n * 12) throw new Error(`partial: expected ${HEADER + n * 12} bytes, got ${bytes.byteLength}`);
-  let values: Float64Array;
-  let indices: Uint32Array;
-  if (bytes.byteOffset % 8 === 0) {
-    values = new Float64Array(bytes.buffer, bytes.byteOffset + HEADER, n);
-    indices = new Uint32Array(bytes.buffer, bytes.byteOffset + HEADER + n * 8, n);
-  } else {
-    const copy = bytes.slice();
-    values = new Float64Array(copy.buffer, HEADER, n);
-    indices = new Uint32Array(copy.buffer, HEADER + n * 8, n);
-  }
-  return {
+  const b = dv.getUint32(60, true);
+  const size = HEADER + b * 8 + n * 12;
+  if (bytes.byteLength !== size) throw new Error(`partial: expected ${size} bytes, got ${bytes.byteLength}`);
+  const buffer = bytes.byteOffset % 8 === 0 ? bytes.buffer : bytes.slice().buffer;
+  const offset = bytes.byteOffset % 8 === 0 ? bytes.byteOffset : 0;
+  const values = new Float64Array(buffer, offset + HEADER + b * 8, n);
+  const indices = new Uint32Array(buffer, offset + HEADER + b * 8 + n * 8, n);
+  const out: PackedPartial = {
     shard: dv.getFloat64(8, true),
     start: dv.getFloat64(16, true),
     end: dv.getFloat64(24, true),
@@ -56,6 +57,8 @@ export function decodePacked(bytes: Uint8Array): PackedPartial {
     values,
     indices,
   };
+  if (b > 0) out.histogram = Array.from(new Float64Array(buffer, offset + HEADER, b));
+  return out;
 }
 
 export function decodePartial(bytes: Uint8Array): ShardPartial {
@@ -68,7 +71,8 @@ export const INLINE_LIMIT = 200 * 1024;
 
 /** Inlines the tail when its JSON is < 200 KB, else stores the binary under `key` and returns the header with `ref`. */
 export async function partialToMessage(p: ShardPartial | PackedPartial, store: BlobStore, key: string): Promise<ShardPartial> {
-  const head = { shard: p.shard, start: p.start, end: p.end, count: p.count, sum: p.sum, sumSquares: p.sumSquares };
+  const head: ShardPartial = { shard: p.shard, start: p.start, end: p.end, count: p.count, sum: p.sum, sumSquares: p.sumSquares };
+  if (p.histogram !== undefined) head.histogram = p.histogram;
   const n = p.values?.length ?? 0;
   // a JSON number takes at most 24 characters; only stringify when the tail might fit
   if (n * 40 < INLINE_LIMIT * 2) {

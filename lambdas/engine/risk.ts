@@ -19,10 +19,10 @@
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import { SampleGenerator } from './simulate.ts';
+import { histogramEdges, SampleGenerator } from './simulate.ts';
 import { stressTest } from './stress.ts';
 import { neededTail, TailMerger, tailRanks, type PackedPartial } from './tail.ts';
-import type { FactorModel, RiskLevel, ShardPartial, SimulationSettings, StressResult } from './types.ts';
+import type { FactorModel, Histogram, RiskLevel, ShardPartial, SimulationSettings, StressResult } from './types.ts';
 
 export interface ReduceOptions {
   value?: number;
@@ -33,6 +33,8 @@ export interface Reduced {
   risk: Record<string, RiskLevel>;
   attribution: Record<string, { componentVar: number; componentEs: number }>;
   stress: StressResult[];
+  /** every sample in fixed bins (simulate.ts histogramEdges), when every partial carried its counts */
+  histogram?: Histogram;
 }
 
 /** Level key of a confidence: String(c), e.g. "0.99". */
@@ -134,7 +136,10 @@ export function reduceRisk(
 
   const attribution = attribute(model, simulation, confidence[0], indices, n);
   const stress = (options.shocks ?? []).map((s) => stressTest(model, s));
-  return { risk, attribution, stress };
+  const reduced: Reduced = { risk, attribution, stress };
+  const counts = merger.histogramCounts();
+  if (counts !== undefined) reduced.histogram = { edges: histogramEdges(model, simulation).edges, counts };
+  return reduced;
 }
 
 function attribute(

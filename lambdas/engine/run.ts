@@ -40,5 +40,6 @@ export function buildRunResult(
     timings,
   };
   if (settings.value !== undefined) result.value = settings.value;
+  if (reduced.histogram !== undefined) result.histogram = reduced.histogram;
   return result;
 }

@@ -7,7 +7,7 @@
 // factors); the residual ε stays normal N(0, s²) — the regression's s² is not a t scale.
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { SampleStream, ZK, ZW } from './rng.ts';
-import { neededTail, selectSmallest, sortPairs, type PackedPartial } from './tail.ts';
+import { neededTail, TailCollector, type PackedPartial } from './tail.ts';
 import type { FactorModel, ShardDescriptor, ShardPartial, SimulationSettings } from './types.ts';
 
 /** Lower Cholesky factor of Σ (row-major k×k); throws when Σ is not positive definite. */
@@ -230,9 +230,48 @@ export function planShards(model: FactorModel, simulation: SimulationSettings, c
 
 const PROGRESS_CHUNK = 1 << 16;
 
+/** Bins of the run's histogram (see histogramEdges). */
+export const HISTOGRAM_BINS = 100;
+
 /**
- * Streams over the shard's range keeping only its `tailSize` smallest samples: a buffer of ~1.5·m candidates below a
- * running threshold, compacted by quickselect when full. Memory O(tailSize), never O(range).
+ * The run's histogram bins: HISTOGRAM_BINS equal bins over the closed-form mean ± 6 sd of the simulated h-day return
+ * (mean h·(βᵀμ (+ α)), sd sqrt(h·(βᵀΣβ (+ s²))); the t factors have covariance Σ too). A function of the model and the
+ * simulation settings only, so every shard bins identically and the summed counts do not depend on the split.
+ * Samples below the first edge count in the first bin, samples above the last edge in the last bin (both open-ended).
+ */
+export function histogramEdges(model: FactorModel, simulation: SimulationSettings): { lo: number; width: number; edges: number[] } {
+  const k = model.factors.length;
+  let mean = 0;
+  let variance = 0;
+  for (let i = 0; i < k; i++) {
+    mean += model.beta[i] * model.mu[i];
+    for (let j = 0; j < k; j++) variance += model.beta[i] * model.cov[i][j] * model.beta[j];
+  }
+  if (simulation.intercept) mean += model.alpha;
+  if (simulation.residual === 'normal') variance += model.residualVariance;
+  const h = simulation.horizon;
+  let sd = Math.sqrt(h * variance);
+  if (!(sd > 0)) sd = 1e-12; // degenerate model: keep the bins finite and distinct
+  const lo = h * mean - 6 * sd;
+  const width = (12 * sd) / HISTOGRAM_BINS;
+  const edges: number[] = [];
+  for (let i = 0; i <= HISTOGRAM_BINS; i++) edges.push(lo + i * width);
+  return { lo, width, edges };
+}
+
+/** counts[bin of x] += 1 for x in chunk[0..count); bin = ⌊(x − lo)/width⌋ clamped to the first/last bin. */
+function countBins(chunk: Float64Array, count: number, lo: number, invWidth: number, counts: Float64Array): void {
+  const last = counts.length - 1;
+  for (let t = 0; t < count; t++) {
+    const f = Math.floor((chunk[t] - lo) * invWidth);
+    counts[f < 0 ? 0 : f > last ? last : f]++;
+  }
+}
+
+/**
+ * Streams over the shard's range keeping only its `tailSize` smallest samples (TailCollector: a buffer of ~1.5·m
+ * candidates below a running threshold), and counting every sample into the run's histogram bins.
+ * Memory O(tailSize), never O(range).
  * sum/sumSquares are accumulated in sample-index order (deterministic for a given shard, but they depend on the split,
  * so no reported risk number uses them).
  */
@@ -247,58 +286,28 @@ export function simulateShardPacked(
   const m = Math.min(d.tailSize, n);
   if (m < 1) throw new RangeError(`shard ${d.shard}: tailSize must be ≥ 1`);
   const gen = new SampleGenerator(d.model, d.simulation);
-  const cap = Math.min(n, m + Math.max(1024, Math.ceil(m / 2)));
-  const reuse = scratch !== undefined && scratch.values.length >= cap && scratch.indices.length >= cap;
-  const vals = reuse ? scratch.values : new Float64Array(cap);
-  const idx = reuse ? scratch.indices : new Uint32Array(cap);
-  let size = 0;
-  let threshold = Infinity;
+  const tail = new TailCollector(m, Math.min(n, m + Math.max(1024, Math.ceil(m / 2))), scratch);
+  const bins = histogramEdges(d.model, d.simulation);
+  const invWidth = 1 / bins.width;
+  const counts = new Float64Array(HISTOGRAM_BINS);
   let sum = 0;
   let sumSquares = 0;
   const chunk = new Float64Array(Math.min(n, PROGRESS_CHUNK));
   for (let c0 = start; c0 < end; c0 += PROGRESS_CHUNK) {
     const c1 = Math.min(end, c0 + PROGRESS_CHUNK);
-    gen.fill(c0, c1 - c0, chunk);
-    for (let i = c0; i < c1; i++) {
-      const r = chunk[i - c0];
+    const count = c1 - c0;
+    gen.fill(c0, count, chunk);
+    for (let t = 0; t < count; t++) {
+      const r = chunk[t];
       sum += r;
       sumSquares += r * r;
-      // a later sample has a larger index, so (r, i) < (threshold, its index) iff r < threshold
-      if (r < threshold) {
-        if (size === cap) {
-          selectSmallest(vals, idx, size, m);
-          size = m;
-          threshold = maxValue(vals, m);
-          if (!(r < threshold)) continue;
-        }
-        vals[size] = r;
-        idx[size] = i;
-        size++;
-      }
     }
+    countBins(chunk, count, bins.lo, invWidth, counts);
+    tail.offer(chunk, count, c0);
     if (onProgress) onProgress(c1 - start, n);
   }
-  if (size > m) {
-    selectSmallest(vals, idx, size, m);
-    size = m;
-  }
-  sortPairs(vals, idx, size);
-  return {
-    shard: d.shard,
-    start,
-    end,
-    count: n,
-    sum,
-    sumSquares,
-    values: vals.subarray(0, size),
-    indices: idx.subarray(0, size),
-  };
-}
-
-function maxValue(v: Float64Array, n: number): number {
-  let mx = -Infinity;
-  for (let i = 0; i < n; i++) if (v[i] > mx) mx = v[i];
-  return mx;
+  const { values, indices } = tail.finish();
+  return { shard: d.shard, start, end, count: n, sum, sumSquares, values, indices, histogram: Array.from(counts) };
 }
 
 /** The same as simulateShardPacked with the tail as plain arrays (the JSON-shaped ShardPartial). */

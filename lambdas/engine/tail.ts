@@ -12,6 +12,8 @@ export interface PackedPartial {
   sumSquares: number;
   values: Float64Array;
   indices: Uint32Array;
+  /** the shard's counts in the run's histogram bins (simulate.ts histogramEdges) */
+  histogram?: number[];
 }
 
 /**
@@ -112,8 +114,123 @@ export function selectSmallest(v: Float64Array, ix: Uint32Array, n: number, k: n
   }
 }
 
-/** Sorts [0, n) ascending by (value, index): quicksort, insertion sort below 24, recursion on the smaller side. */
+/**
+ * Sorts [0, n) ascending by (value, index). Large inputs: LSD radix sort on the IEEE bits (see radixSortPairs); small
+ * ones: the comparison sort. Values must not be NaN; −0 sorts (and comes back) as +0.
+ */
 export function sortPairs(v: Float64Array, ix: Uint32Array, n: number): void {
+  if (n >= RADIX_MIN) radixSortPairs(v, ix, n);
+  else comparisonSortPairs(v, ix, n);
+}
+
+const RADIX_MIN = 1024;
+const DIGIT_BITS = 16;
+const BUCKETS = 1 << DIGIT_BITS;
+const DIGIT_MASK = BUCKETS - 1;
+/** per-thread scratch, grown on demand (a worker sorts shard after shard: no allocation churn) */
+let scratchKeys = new Uint32Array(0);
+let scratchIdx = new Uint32Array(0);
+const counts = new Uint32Array(4 * BUCKETS);
+
+/**
+ * LSD radix sort of (value, index) pairs: each double becomes a 64-bit unsigned key whose order is the numeric order
+ * (negative: flip every bit; positive: flip the sign bit; −0 is first made +0 so it ties with +0), stored in place of
+ * the value as (lo, hi) 32-bit words; four stable 16-bit passes (a pass whose digit is the same for every key is
+ * skipped) carry the indices along; then the keys turn back into doubles. Stability keeps equal values in their input
+ * order, which is not the index order after a quickselect, so equal-value runs get their indices sorted at the end
+ * (runs of equal doubles are rare and short in a simulation).
+ */
+export function radixSortPairs(v: Float64Array, ix: Uint32Array, n: number): void {
+  if (n < 2) return;
+  if (scratchIdx.length < n) {
+    scratchKeys = new Uint32Array(2 * n);
+    scratchIdx = new Uint32Array(n);
+  }
+  let keys: Uint32Array = new Uint32Array(v.buffer, v.byteOffset, 2 * n);
+  let idx: Uint32Array = ix;
+  let otherKeys: Uint32Array = scratchKeys;
+  let otherIdx: Uint32Array = scratchIdx;
+  counts.fill(0);
+  for (let j = 0; j < n; j++) {
+    let lo = keys[2 * j];
+    let hi = keys[2 * j + 1];
+    if (hi === 0x80000000 && lo === 0) hi = 0;
+    if ((hi & 0x80000000) !== 0) {
+      hi = ~hi;
+      lo = ~lo;
+    } else hi ^= 0x80000000;
+    keys[2 * j] = lo;
+    keys[2 * j + 1] = hi;
+    counts[lo & DIGIT_MASK]++;
+    counts[BUCKETS + (lo >>> DIGIT_BITS)]++;
+    counts[2 * BUCKETS + (hi & DIGIT_MASK)]++;
+    counts[3 * BUCKETS + (hi >>> DIGIT_BITS)]++;
+  }
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * BUCKETS;
+    // skip a pass whose digit is constant: the order would not change
+    let skip = false;
+    let sum = 0;
+    for (let b = 0; b < BUCKETS; b++) {
+      const c = counts[base + b];
+      if (c === n) {
+        skip = true;
+        break;
+      }
+      counts[base + b] = sum;
+      sum += c;
+    }
+    if (skip) continue;
+    const word = pass >>> 1;
+    const shift = (pass & 1) * DIGIT_BITS;
+    for (let j = 0; j < n; j++) {
+      const lo = keys[2 * j];
+      const hi = keys[2 * j + 1];
+      const digit = ((word === 0 ? lo : hi) >>> shift) & DIGIT_MASK;
+      const to = counts[base + digit]++;
+      otherKeys[2 * to] = lo;
+      otherKeys[2 * to + 1] = hi;
+      otherIdx[to] = idx[j];
+    }
+    const tk = keys;
+    keys = otherKeys;
+    otherKeys = tk;
+    const ti = idx;
+    idx = otherIdx;
+    otherIdx = ti;
+  }
+  if (idx !== ix) {
+    // an odd number of passes ran: the result is in the scratch arrays
+    otherKeys.set(keys.subarray(0, 2 * n));
+    ix.set(idx.subarray(0, n));
+    keys = otherKeys;
+  }
+  for (let j = 0; j < n; j++) {
+    let lo = keys[2 * j];
+    let hi = keys[2 * j + 1];
+    if ((hi & 0x80000000) !== 0) hi ^= 0x80000000;
+    else {
+      hi = ~hi;
+      lo = ~lo;
+    }
+    keys[2 * j] = lo;
+    keys[2 * j + 1] = hi;
+  }
+  // ties: equal values must be in ascending index order
+  for (let j = 1; j < n; j++) {
+    if (v[j] === v[j - 1] && ix[j] < ix[j - 1]) {
+      let e = j + 1;
+      while (e < n && v[e] === v[j]) e++;
+      let s = j - 1;
+      while (s > 0 && v[s - 1] === v[j]) s--;
+      ix.subarray(s, e).sort();
+      j = e - 1;
+    }
+  }
+}
+
+/** Sorts [0, n) ascending by (value, index): quicksort, insertion sort below 24, recursion on the smaller side. */
+export function comparisonSortPairs(v: Float64Array, ix: Uint32Array, n: number): void {
   const stack: number[] = [];
   let lo = 0;
   let hi = n - 1;
@@ -148,12 +265,122 @@ export function sortPairs(v: Float64Array, ix: Uint32Array, n: number): void {
   }
 }
 
+/**
+ * A shard's streaming tail: keeps every offered (value, index) pair that can still be among the `m` smallest, in a
+ * buffer of `cap` pairs below a running threshold. Indices must be offered in ascending order (so a value equal to
+ * the threshold is never needed: the kept pairs with that value have smaller indices).
+ *
+ * Compaction policy when the buffer is full: estimate the value at rank m + margin from an evenly spaced sample of the
+ * buffer (the buffer's values are in sample order, i.e. iid), count the pairs below it, and if between m and the
+ * buffer's midpoint, drop the rest in one stable pass (cheaper than a quickselect, and the buffer stays in index
+ * order); otherwise fall back to an exact quickselect to m. Either way every dropped pair has m kept pairs below it.
+ */
+export class TailCollector {
+  readonly values: Float64Array;
+  readonly indices: Uint32Array;
+  size = 0;
+  threshold = Infinity;
+  readonly cap: number;
+  private readonly sample = new Float64Array(COLLECT_SAMPLE);
+
+  constructor(
+    readonly m: number,
+    capacity: number,
+    scratch?: { values: Float64Array; indices: Uint32Array },
+  ) {
+    if (!(m >= 1) || capacity < m) throw new RangeError(`bad tail collector m = ${m}, capacity = ${capacity}`);
+    this.cap = capacity;
+    const reuse = scratch !== undefined && scratch.values.length >= capacity && scratch.indices.length >= capacity;
+    this.values = reuse ? scratch.values : new Float64Array(capacity);
+    this.indices = reuse ? scratch.indices : new Uint32Array(capacity);
+  }
+
+  /** Offers chunk[0..count) as the samples first, first + 1, … */
+  offer(chunk: Float64Array, count: number, first: number): void {
+    const vals = this.values;
+    const idx = this.indices;
+    const cap = this.cap;
+    let size = this.size;
+    let threshold = this.threshold;
+    for (let t = 0; t < count; t++) {
+      const r = chunk[t];
+      if (r < threshold) {
+        if (size === cap) {
+          this.size = size;
+          this.compact();
+          size = this.size;
+          threshold = this.threshold;
+          if (!(r < threshold)) continue;
+        }
+        vals[size] = r;
+        idx[size] = first + t;
+        size++;
+      }
+    }
+    this.size = size;
+    this.threshold = threshold;
+  }
+
+  /** Shrinks the buffer (see the class comment); afterwards size ≥ m and every pair below threshold is kept. */
+  compact(): void {
+    const size = this.size;
+    const m = this.m;
+    if (size <= m) return;
+    const vals = this.values;
+    if (size >= COLLECT_ESTIMATE_MIN) {
+      const s = this.sample;
+      const ns = s.length;
+      for (let q = 0; q < ns; q++) s[q] = vals[Math.floor(((q + 0.5) * size) / ns)];
+      s.sort();
+      // rank m + 4 binomial standard errors of the sample's quantile (failure ≈ 3e-5, then exact selection)
+      const p = m / size;
+      const margin = 4 * Math.sqrt((p * (1 - p)) / ns) + 1 / ns;
+      const t = s[Math.min(ns - 1, Math.ceil((p + margin) * ns))];
+      let below = 0;
+      for (let j = 0; j < size; j++) if (vals[j] < t) below++;
+      if (below >= m && below <= m + ((size - m) >>> 1)) {
+        const idx = this.indices;
+        let w = 0;
+        for (let j = 0; j < size; j++) {
+          const v = vals[j];
+          if (v < t) {
+            vals[w] = v;
+            idx[w] = idx[j];
+            w++;
+          }
+        }
+        this.size = w;
+        this.threshold = t;
+        return;
+      }
+    }
+    selectSmallest(vals, this.indices, size, m);
+    this.size = m;
+    let mx = -Infinity;
+    for (let j = 0; j < m; j++) if (vals[j] > mx) mx = vals[j];
+    this.threshold = mx;
+  }
+
+  /** The m smallest ascending by (value, index) (fewer if fewer were offered): views on the buffers. */
+  finish(): { values: Float64Array; indices: Uint32Array } {
+    this.compact();
+    sortPairs(this.values, this.indices, this.size);
+    const n = Math.min(this.size, this.m);
+    return { values: this.values.subarray(0, n), indices: this.indices.subarray(0, n) };
+  }
+}
+
+const COLLECT_SAMPLE = 4096;
+const COLLECT_ESTIMATE_MIN = 65536;
+
 /** Partial as typed arrays (copies number[] tails; typed ones pass through). */
 export function packPartial(p: ShardPartial | PackedPartial): PackedPartial {
   if ((p as ShardPartial).ref !== undefined) throw new Error(`partial of shard ${p.shard} is a reference: resolve it first`);
   const values = p.values instanceof Float64Array ? p.values : Float64Array.from(p.values ?? []);
   const indices = p.indices instanceof Uint32Array ? p.indices : Uint32Array.from(p.indices ?? []);
-  return { shard: p.shard, start: p.start, end: p.end, count: p.count, sum: p.sum, sumSquares: p.sumSquares, values, indices };
+  const out: PackedPartial = { shard: p.shard, start: p.start, end: p.end, count: p.count, sum: p.sum, sumSquares: p.sumSquares, values, indices };
+  if (p.histogram !== undefined) out.histogram = p.histogram;
+  return out;
 }
 
 /**
@@ -166,6 +393,9 @@ export class TailMerger {
   readonly indices: Uint32Array;
   size = 0;
   covered = 0;
+  /** summed histogram counts; undefined until a partial brings one, dropped if any partial lacks one */
+  private histogramSum: Float64Array | undefined;
+  private histogramMissing = false;
   private readonly shards: Array<{ shard: number; start: number; end: number; sum: number; sumSquares: number }> = [];
 
   constructor(
@@ -226,10 +456,31 @@ export class TailMerger {
         throw new Error(`shard ${shard}: tail is not sorted ascending`);
       }
     }
+    this.addHistogram(p.histogram, shard, count);
     this.mergeFromBack(bv, bi, b);
     this.shards.push({ shard, start, end, sum: p.sum, sumSquares: p.sumSquares });
     this.covered += count;
     return true;
+  }
+
+  private addHistogram(h: number[] | undefined, shard: number, count: number): void {
+    if (h === undefined) {
+      this.histogramMissing = true;
+      return;
+    }
+    let total = 0;
+    for (const c of h) total += c;
+    if (total !== count) throw new Error(`shard ${shard}: histogram counts ${total} samples, the shard has ${count}`);
+    if (this.histogramSum === undefined) this.histogramSum = new Float64Array(h.length);
+    else if (this.histogramSum.length !== h.length) throw new Error(`shard ${shard}: histogram has ${h.length} bins, expected ${this.histogramSum.length}`);
+    // integer counts < 2^53: the sum is exact, hence independent of the order and the split
+    for (let i = 0; i < h.length; i++) this.histogramSum[i] += h[i];
+  }
+
+  /** The summed histogram counts when every merged partial carried one, else undefined. */
+  histogramCounts(): number[] | undefined {
+    if (this.histogramMissing || this.histogramSum === undefined) return undefined;
+    return Array.from(this.histogramSum);
   }
 
   /** In-place merge of the sorted b pairs into the sorted global tail, from the back, keeping the smallest tailSize. */

@@ -161,6 +161,8 @@ export interface ShardPartial {
   sumSquares: number;
   values?: number[];
   indices?: number[];
+  /** counts of all the shard's samples in the run's fixed histogram bins (summed across shards: split-invariant) */
+  histogram?: number[];
   /** storage reference of the binary-encoded partial, when it is too large to pass inline */
   ref?: string;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePacked, decodePartial, encodePartial, partialToMessage, resolvePartial } from '../../lambdas/engine/partial-codec.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
 import { planShards } from '../../lambdas/engine/simulate.ts';
-import { neededTail, selectSmallest, sortPairs, TailMerger, tailRanks, type PackedPartial } from '../../lambdas/engine/tail.ts';
+import { neededTail, radixSortPairs, selectSmallest, sortPairs, TailMerger, tailRanks, type PackedPartial } from '../../lambdas/engine/tail.ts';
 import type { BlobStore, FactorModel, ShardPartial, SimulationSettings } from '../../lambdas/engine/types.ts';
 
 type Pair = [number, number];
@@ -79,6 +79,42 @@ describe('TailMerger', () => {
 });
 
 describe('selection and sorting of (value, index) pairs', () => {
+  const doubles = fc.oneof(
+    fc.double({ noNaN: true }), // any magnitude, ±0, ±Infinity
+    fc.integer({ min: -6, max: 6 }).map((i) => i / 4), // exact ties, low word 0 (skipped passes)
+    fc.integer({ min: 0, max: 40 }).map((i) => 1 + i * 2 ** -36), // only the low word's upper digit varies: one pass
+    fc.double({ min: -0.1, max: 0.05, noNaN: true }), // simulated returns
+  );
+  it('radixSortPairs equals a full (value, index) sort: duplicates, ±0, infinities, skipped passes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(doubles, { minLength: 0, maxLength: 600 }), fc.nat(), (xs, salt) => {
+        const n = xs.length;
+        const v = Float64Array.from(xs);
+        const ix = Uint32Array.from(xs.map((_, i) => (i * 7919 + salt) % 1_000_003)); // distinct, unordered
+        const expected = Array.from(v, (x, i) => [x === 0 ? 0 : x, ix[i]] as Pair).sort(byKey);
+        radixSortPairs(v, ix, n);
+        expect(Array.from(v)).toEqual(expected.map((p) => p[0]));
+        expect(Array.from(ix)).toEqual(expected.map((p) => p[1]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('sortPairs on 50 000 pairs (radix path) with ties equals a full sort', () => {
+    const n = 50_000;
+    const v = new Float64Array(n);
+    const ix = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      v[i] = i % 5 === 0 ? -Math.round(Math.sin(i) * 50) / 1000 : Math.sin(i * 1.3) * 0.05;
+      ix[i] = (i * 2_654_435_761) >>> 0;
+    }
+    const expected = Array.from(v, (x, i) => [x, ix[i]] as Pair).sort(byKey);
+    sortPairs(v, ix, n);
+    let bad = 0;
+    for (let i = 0; i < n; i++) if (v[i] !== expected[i][0] || ix[i] !== expected[i][1]) bad++;
+    expect(bad).toBe(0);
+  });
+
   it('selectSmallest + sortPairs agree with a full sort (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 400 }), fc.nat(), (ints, kk) => {
