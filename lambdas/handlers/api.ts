@@ -1,8 +1,16 @@
 // The REST routes as one pure function (request → response), served by API Gateway here and by node:http in the
-// local stack. Errors are JSON {error} with 400 (bad request), 404 (no such run/route), 413 (inline CSV > 1 MB).
+// local stack. Errors are JSON {error} with 400 (bad request), 404 (no such run/route), 409 (Idempotency-Key reused
+// with another body, or its first request still in progress), 413 (inline CSV > 1 MB).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { IDEMPOTENCY_EXPIRY_SECONDS, type IdempotencyStore } from '../adapters/idempotency.ts';
 import { parseSettings } from '../engine/config.ts';
 import { InputError } from '../engine/types.ts';
 import { apiRunId, isPortfolioId } from '../adapters/run-ids.ts';
@@ -17,6 +25,8 @@ export interface ApiRequest {
   /** path without stage, e.g. /runs/abc */
   path: string;
   query?: Record<string, string | undefined>;
+  /** header names lower-case */
+  headers?: Record<string, string | undefined>;
   body?: string | null;
 }
 export interface ApiResponse {
@@ -32,13 +42,17 @@ const json = (statusCode: number, body: unknown): ApiResponse => ({
 });
 const error = (statusCode: number, message: string): ApiResponse => json(statusCode, { error: message });
 
-export async function route(req: ApiRequest, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'start' | 'logger'>): Promise<ApiResponse> {
+type ApiDeps = Pick<Deps, 'bucket' | 'objects' | 'runs' | 'start' | 'logger' | 'idempotency'>;
+
+export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const method = req.method.toUpperCase();
   const parts = req.path.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
   try {
     if (parts.length === 1 && parts[0] === 'runs') {
       if (method !== 'POST') return error(405, `${method} not allowed on /runs`);
-      return await postRun(req.body ?? '', deps);
+      const key = req.headers?.[IDEMPOTENCY_HEADER];
+      if (key === undefined || !deps.idempotency) return await postRun(req.body ?? '', deps);
+      return await idempotentPostRun(key, req.body ?? '', deps as ApiDeps & { idempotency: IdempotencyStore });
     }
     if (parts.length === 2 && parts[0] === 'runs' && method === 'GET') {
       const run = await deps.runs.get(parts[1]);
@@ -74,7 +88,75 @@ async function getReport(runId: string, deps: Pick<Deps, 'bucket' | 'objects' | 
   return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };
 }
 
-async function postRun(body: string, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'start' | 'logger'>): Promise<ApiResponse> {
+/** The header a client sets to make POST /runs safe to retry (lower-case, as ApiRequest.headers holds it). */
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+/**
+ * Replays are keyed by the header alone and validated against the parsed body (keys sorted by Powertools before
+ * hashing, so JSON formatting and key order do not matter). The Lambda handler registers its context here so a
+ * request that dies mid-way frees its key when the invocation's time is up.
+ */
+export const idempotencyConfig = new IdempotencyConfig({
+  eventKeyJmesPath: 'idempotencyKey',
+  payloadValidationJmesPath: 'request',
+  expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
+  throwOnNoIdempotencyKey: true,
+});
+
+interface KeyedPost {
+  idempotencyKey: string;
+  request: unknown;
+  body: string;
+}
+
+/** A response that must not be remembered (anything but 202): thrown so Powertools deletes the in-progress record. */
+class NotRemembered extends Error {
+  constructor(readonly response: ApiResponse) {
+    super(`POST /runs answered ${response.statusCode}`);
+  }
+}
+
+// one idempotent wrapper per store: Powertools configures a persistence layer once
+const idempotentPosts = new WeakMap<IdempotencyStore, (k: KeyedPost, deps: ApiDeps) => Promise<ApiResponse>>();
+
+/**
+ * POST /runs with an Idempotency-Key: the first request's 202 {runId} is stored and replayed for a day to every
+ * retry with the same key and the same body (one run started); the same key with another body is 409. Only a 202 is
+ * remembered, so a request refused for a fixable reason (400/404/413) may be retried with its key once fixed.
+ */
+async function idempotentPostRun(key: string, body: string, deps: ApiDeps & { idempotency: IdempotencyStore }): Promise<ApiResponse> {
+  if (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) return error(400, `Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  let request: unknown;
+  try {
+    request = JSON.parse(body || '{}');
+  } catch {
+    return postRun(body, deps); // 400, nothing to remember
+  }
+  let post = idempotentPosts.get(deps.idempotency);
+  if (!post) {
+    post = makeIdempotent(
+      async (k: KeyedPost, d: ApiDeps): Promise<ApiResponse> => {
+        const res = await postRun(k.body, d);
+        if (res.statusCode !== 202) throw new NotRemembered(res);
+        return res;
+      },
+      { persistenceStore: deps.idempotency, config: idempotencyConfig, keyPrefix: 'varstream.postRun' },
+    );
+    idempotentPosts.set(deps.idempotency, post);
+  }
+  try {
+    return await post({ idempotencyKey: key, request, body }, deps);
+  } catch (e) {
+    if (e instanceof NotRemembered) return e.response;
+    if (e instanceof IdempotencyValidationError) return error(409, `Idempotency-Key "${key}" was used with a different request body`);
+    if (e instanceof IdempotencyAlreadyInProgressError)
+      return { ...error(409, `a request with Idempotency-Key "${key}" is still in progress: retry shortly`), headers: { 'content-type': 'application/json', 'retry-after': '1' } };
+    throw e;
+  }
+}
+
+async function postRun(body: string, deps: ApiDeps): Promise<ApiResponse> {
   // API Gateway's model already validated the shape; the local stack has no gateway, so check here too
   if (Buffer.byteLength(body) > MAX_INLINE_CSV_BYTES + 64 * 1024) return error(413, `request body over ${MAX_INLINE_CSV_BYTES} bytes`);
   let req: { portfolioId?: unknown; key?: unknown; versionId?: unknown; csv?: unknown; settings?: unknown };
@@ -127,10 +209,13 @@ async function postRun(body: string, deps: Pick<Deps, 'bucket' | 'objects' | 'ru
 export function fromProxyEvent(event: APIGatewayProxyEvent): ApiRequest {
   const query: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
   const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf-8') : event.body;
-  return { method: event.httpMethod, path: event.path, query, body };
+  // HTTP header names are case-insensitive; API Gateway passes them as the client wrote them
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? undefined]));
+  return { method: event.httpMethod, path: event.path, query, headers, body };
 }
 
-export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export const handler = middy(async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
   logger.appendKeys({ requestId: event.requestContext?.requestId });
+  idempotencyConfig.registerLambdaContext(context);
   return route(fromProxyEvent(event), depsFromEnv());
 }).use(injectLambdaContext(logger, { resetKeys: true }));

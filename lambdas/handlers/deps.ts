@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { makeSfnClient } from '../adapters/clients.ts';
 import { S3ObjectStore } from '../adapters/object-store.ts';
 import { DynamoRunStore, type RunStore } from '../adapters/run-store.ts';
+import { makeIdempotencyStore, type IdempotencyStore } from '../adapters/idempotency.ts';
 import type { RunInput } from './contracts.ts';
 
 export interface Deps {
@@ -18,6 +19,8 @@ export interface Deps {
   /** shards above this count go to the Distributed Map (descriptors through S3) */
   inlineShardLimit: number;
   logger: Logger;
+  /** Powertools idempotency records of POST /runs; without it the Idempotency-Key header is ignored */
+  idempotency?: IdempotencyStore;
 }
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'varstream' });
@@ -61,6 +64,7 @@ export function depsFromEnv(env: Record<string, string | undefined> = process.en
     portfolios: (env.VARSTREAM_PORTFOLIOS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     inlineShardLimit: Number(env.VARSTREAM_INLINE_SHARD_LIMIT ?? 40),
     logger,
+    ...(env.VARSTREAM_IDEMPOTENCY_TABLE ? { idempotency: makeIdempotencyStore(env.VARSTREAM_IDEMPOTENCY_TABLE) } : {}),
   };
   if (env === process.env) cached = deps;
   return deps;

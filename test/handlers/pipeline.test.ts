@@ -21,6 +21,7 @@ import { errorMessage, failStep, formatDuration, fromStatusChange, isStatusChang
 import { runPipeline } from '../../lambdas/handlers/pipeline.ts';
 import { triggerStep, type ObjectCreatedEvent } from '../../lambdas/handlers/trigger.ts';
 import { route } from '../../lambdas/handlers/api.ts';
+import { createIdempotencyTableInput, makeIdempotencyStore } from '../../lambdas/adapters/idempotency.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 
 const BUCKET = 'varstream-handlers';
@@ -54,6 +55,7 @@ async function direct(settingsRaw: Record<string, unknown>) {
 beforeAll(async () => {
   aws = await startLocalAws({ buckets: [BUCKET] });
   await makeDynamoClient().send(new CreateTableCommand(createRunsTableInput(TABLE)));
+  await makeDynamoClient().send(new CreateTableCommand(createIdempotencyTableInput(`${TABLE}-idempotency`)));
   const objects = new S3ObjectStore(BUCKET, makeS3Client());
   const names = new Set<string>();
   deps = {
@@ -70,6 +72,7 @@ beforeAll(async () => {
     portfolios: ['tech', 'empty'],
     inlineShardLimit: 40,
     logger: new Logger({ logLevel: 'SILENT' }),
+    idempotency: makeIdempotencyStore(`${TABLE}-idempotency`, makeDynamoClient()),
   };
   await objects.putText(BUCKET, 'config/tech.json', JSON.stringify(SETTINGS), 'application/json');
 });
@@ -265,6 +268,44 @@ describe('REST routes', () => {
     const res = await route({ method: 'POST', path: '/runs', body: JSON.stringify({ portfolioId: 'tech', key: 'uploads/tech/2024-05.csv' }) }, deps);
     expect(res.statusCode).toBe(202);
     expect(started.at(-1)).toMatchObject({ portfolioId: 'tech', origin: 'api', input: { key: 'uploads/tech/2024-05.csv' } });
+  });
+
+  it('POST /runs with an Idempotency-Key: a retry gets the same runId and starts nothing; another body is 409', async () => {
+    const post = (body: unknown, key?: string) =>
+      route({ method: 'POST', path: '/runs', headers: key === undefined ? {} : { 'idempotency-key': key }, body: JSON.stringify(body) }, deps);
+    const body = { portfolioId: 'idem', key: 'uploads/tech/2024-05.csv', settings: { seed: 3 } };
+    const before = started.length;
+    const first = await post(body, 'client-retry-1');
+    expect(first.statusCode).toBe(202);
+    const { runId } = JSON.parse(first.body);
+    // the same request again (key order of the body does not matter), and a second time
+    const again = await post({ settings: { seed: 3 }, key: 'uploads/tech/2024-05.csv', portfolioId: 'idem' }, 'client-retry-1');
+    expect(again.statusCode).toBe(202);
+    expect(JSON.parse(again.body).runId).toBe(runId);
+    expect(JSON.parse((await post(body, 'client-retry-1')).body).runId).toBe(runId);
+    expect(started.length).toBe(before + 1);
+    expect((await deps.runs.listByPortfolio('idem', 10)).map((r) => r.runId)).toEqual([runId]);
+
+    const other = await post({ ...body, settings: { seed: 4 } }, 'client-retry-1');
+    expect(other.statusCode).toBe(409);
+    expect(JSON.parse(other.body).error).toMatch(/different request body/);
+    expect(started.length).toBe(before + 1);
+
+    // another key, or no key at all: a new run each time
+    const second = JSON.parse((await post(body, 'client-retry-2')).body).runId;
+    const third = JSON.parse((await post(body)).body).runId;
+    const fourth = JSON.parse((await post(body)).body).runId;
+    expect(new Set([runId, second, third, fourth]).size).toBe(4);
+    expect(started.length).toBe(before + 4);
+
+    // a refused request is not remembered: once the upload exists, the same key starts the run
+    const missing = { portfolioId: 'idem', key: 'uploads/idem/later.csv' };
+    expect((await post(missing, 'client-retry-3')).statusCode).toBe(404);
+    await deps.objects.putText(BUCKET, 'uploads/idem/later.csv', CSV, 'text/csv');
+    const late = await post(missing, 'client-retry-3');
+    expect(late.statusCode).toBe(202);
+    expect(JSON.parse((await post(missing, 'client-retry-3')).body).runId).toBe(JSON.parse(late.body).runId);
+    expect((await post(body, 'x'.repeat(257))).statusCode).toBe(400);
   });
 
   it('answers 400/404/413 as JSON errors', async () => {
