@@ -22,7 +22,7 @@ export class Api extends Construct {
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       restApiName: 'varstream',
-      description: 'varstream runs: POST /runs, GET /runs/{runId}, GET /portfolios/{portfolioId}/runs',
+      description: 'varstream runs: POST /runs, GET /runs/{runId}, GET /runs/{runId}/report, GET /portfolios/{portfolioId}/runs',
       cloudWatchRole: true,
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
       deployOptions: {
@@ -61,8 +61,19 @@ export class Api extends Construct {
     const paramsValidator = this.restApi.addRequestValidator('ParamsValidator', { validateRequestBody: false, validateRequestParameters: true });
 
     const runs = this.restApi.root.addResource('runs');
-    runs.addMethod('POST', integration, { requestValidator: bodyValidator, requestModels: { 'application/json': runModel } });
-    runs.addResource('{runId}').addMethod('GET', integration, {
+    runs.addMethod('POST', integration, {
+      requestValidator: bodyValidator,
+      requestModels: { 'application/json': runModel },
+      // a client retrying with the same key gets the same runId (Powertools idempotency in the API function)
+      requestParameters: { 'method.request.header.Idempotency-Key': false },
+    });
+    const run = runs.addResource('{runId}');
+    run.addMethod('GET', integration, {
+      requestValidator: paramsValidator,
+      requestParameters: { 'method.request.path.runId': true },
+    });
+    // the run's HTML report (text/html through the Lambda proxy)
+    run.addResource('report').addMethod('GET', integration, {
       requestValidator: paramsValidator,
       requestParameters: { 'method.request.path.runId': true },
     });

@@ -1,5 +1,6 @@
 // One NodejsFunction per handler, bundled locally by esbuild (no Docker). Each gets only its own grants.
 import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,11 +21,14 @@ export const ENV = {
   stateMachineArn: 'VARSTREAM_STATE_MACHINE_ARN',
   portfolios: 'VARSTREAM_PORTFOLIOS',
   inlineShardLimit: 'VARSTREAM_INLINE_SHARD_LIMIT',
+  idempotencyTable: 'VARSTREAM_IDEMPOTENCY_TABLE',
 } as const;
 
 export interface ComputeProps {
   bucket: s3.IBucket;
   table: dynamodb.ITable;
+  /** Powertools idempotency records of POST /runs (Idempotency-Key header) */
+  idempotencyTable: dynamodb.ITable;
   /** shards up to this count run in an inline Map; more go through a Distributed Map (descriptors via S3) */
   inlineShardLimit: number;
   /** portfolios the schedule re-runs */
@@ -98,7 +102,12 @@ export class Compute extends Construct {
       description: 'varstream: start one execution per upload (and per scheduled re-run)',
     });
     // API Gateway gives up after 29 s; the API only reads items and starts executions.
-    this.api = make('Api', 'api.ts', { memorySize: 512, timeout: Duration.seconds(29), description: 'varstream: REST API' });
+    this.api = make('Api', 'api.ts', {
+      memorySize: 512,
+      timeout: Duration.seconds(29),
+      environment: { ...environment, [ENV.idempotencyTable]: props.idempotencyTable.tableName },
+      description: 'varstream: REST API',
+    });
     this.all = [this.fit, this.simulate, this.reduce, this.fail, this.trigger, this.api];
 
     // Least privilege, per function.
@@ -113,6 +122,8 @@ export class Compute extends Construct {
     bucket.grantRead(this.reduce, 'partials/*');
     bucket.grantReadWrite(this.reduce, 'results/*'); // results too large for one item
     table.grantReadWriteData(this.reduce);
+    // the HTML report: Reduce writes it, nothing else (kept: reports/ has no lifecycle expiry)
+    this.reduce.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('reports/*')] }));
 
     table.grantWriteData(this.fail);
 
@@ -122,12 +133,15 @@ export class Compute extends Construct {
     bucket.grantRead(this.api, 'uploads/*');
     bucket.grantRead(this.api, 'results/*');
     table.grantReadWriteData(this.api);
+    // GET /runs/{runId}/report reads the object, nothing else
+    this.api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('reports/*')] }));
+    props.idempotencyTable.grantReadWriteData(this.api);
 
     for (const fn of this.all) {
       acknowledge(fn, ['AwsSolutions-L1'], 'nodejs22.x is the runtime this project targets and tests against; bumping it is a deliberate change.');
     }
     // Object grants are scoped to one prefix of one bucket; the action groups are what grantRead/grantWrite emit.
-    const prefixes = ['uploads', 'config', 'inline', 'partials', 'results'];
+    const prefixes = ['uploads', 'config', 'inline', 'partials', 'results', 'reports'];
     const stack = Stack.of(this);
     const logicalId = (c: IConstruct): string => stack.resolve(stack.getLogicalId(c.node.defaultChild as CfnElement)) as string;
     const ids = [
@@ -136,6 +150,6 @@ export class Compute extends Construct {
       `Resource::<${logicalId(table)}.Arn>/index/*`,
     ].map((f) => `AwsSolutions-IAM5[${f}]`);
     for (const fn of this.all)
-      acknowledge(fn, ids, "Grants are scoped to one prefix of the one bucket (uploads/, config/, inline/, partials/, results/) and to the table's own indexes; the s3 action groups are those CDK grantRead/grantWrite emit.");
+      acknowledge(fn, ids, "Grants are scoped to one prefix of the one bucket (uploads/, config/, inline/, partials/, results/, reports/) and to the table's own indexes; the s3 action groups are those CDK grantRead/grantWrite emit.");
   }
 }

@@ -1,5 +1,7 @@
 // The Step Functions pipeline: Fit → (inline Map | Distributed Map) over shard descriptors → Simulate → Reduce,
 // every step caught into Fail. Started by the Trigger function for uploads (EventBridge) and on a schedule.
+// An execution-level end (the 2 h timeout, StopExecution, a runtime failure outside any Catch) runs no Catch: an
+// EventBridge rule on the execution's status change sends it to the same Fail function, so no run stays RUNNING.
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -20,6 +22,17 @@ export const RETRYABLE_LAMBDA_ERRORS = [
   'Lambda.TooManyRequestsException',
 ];
 
+/** Execution statuses that end a run without (necessarily) passing through the Catch. */
+export const RUN_ENDED_STATUSES = ['TIMED_OUT', 'ABORTED', 'FAILED'] as const;
+
+/** The state machine's whole-execution timeout (the status-change rule records it as FAILED). */
+export const EXECUTION_TIMEOUT = Duration.hours(2);
+
+/** Step Functions task timeout of a Lambda task: the function's timeout plus 30 s for the invoke round trip. */
+export function taskTimeout(fn: lambda.Function): Duration {
+  return Duration.seconds((fn.timeout ?? Duration.seconds(3)).toSeconds() + 30);
+}
+
 export interface PipelineProps {
   bucket: s3.IBucket;
   compute: Compute;
@@ -34,16 +47,19 @@ export class Pipeline extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly uploadRule: events.Rule;
   readonly scheduleRule: events.Rule;
+  readonly runEndedRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
     const { compute, bucket } = props;
 
-    const invoke = (name: string, fn: lambda.IFunction, comment: string, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
+    const invoke = (name: string, fn: lambda.Function, comment: string, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, name, {
         lambdaFunction: fn,
         comment,
         payload,
+        // the function's own timeout plus a margin for the invoke itself: a lost invocation ends as States.Timeout
+        taskTimeout: sfn.Timeout.duration(taskTimeout(fn)),
         payloadResponseOnly: true, // the state is the function's return value, no SDK envelope
         retryOnServiceExceptions: false, // replaced by the explicit retry below
       });
@@ -98,7 +114,8 @@ export class Pipeline extends Construct {
       mapExecutionType: sfn.StateMachineType.EXPRESS,
       resultPath: sfn.JsonPath.DISCARD,
     });
-    distributedMap.itemProcessor(simulateDistributed, { mode: sfn.ProcessorMode.DISTRIBUTED, executionType: sfn.ProcessorType.EXPRESS });
+    // the child execution type is DistributedMap's mapExecutionType (ProcessorConfig.executionType is ignored there)
+    distributedMap.itemProcessor(simulateDistributed);
     distributedMap.addCatch(recordFailure, catchAll);
 
     const reduce = invoke('Reduce', compute.reduce, 'Merge tails, VaR/ES, attribution, stress; writes SUCCEEDED');
@@ -143,7 +160,7 @@ export class Pipeline extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      timeout: Duration.hours(2),
+      timeout: EXECUTION_TIMEOUT,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'varstream: one execution per run (execution name = runId)',
@@ -171,6 +188,18 @@ export class Pipeline extends Construct {
       description: 'varstream: re-run the latest upload of each configured portfolio',
       schedule: events.Schedule.expression(props.scheduleCron),
       targets: [new targets.LambdaFunction(compute.trigger, { retryAttempts: 2 })],
+    });
+
+    // TIMED_OUT / ABORTED / FAILED execution → Fail (runId = execution name). Conditional in the run store: the Catch's
+    // FAILED (more precise message) or a SUCCEEDED run is never overwritten.
+    this.runEndedRule = new events.Rule(this, 'RunEndedRule', {
+      description: 'varstream: an execution that timed out, was aborted or failed records its run FAILED',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: [...RUN_ENDED_STATUSES] },
+      },
+      targets: [new targets.LambdaFunction(compute.fail, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
     });
 
     // Findings are acknowledged one by one (cdk-nag v3 has no rule-wide suppression), each with its reason.

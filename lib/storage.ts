@@ -1,10 +1,12 @@
-// Uploads bucket (CSV in, partials and results out) and the runs table.
+// Uploads bucket (CSV in, partials, results and reports out), the runs table and the API's idempotency table.
+// reports/ has no lifecycle rule on purpose: a run's report lives as long as its DynamoDB record.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag.ts';
 import { RUNS_TABLE } from '../lambdas/adapters/run-store.ts';
+import { IDEMPOTENCY_TABLE } from '../lambdas/adapters/idempotency.ts';
 
 export interface StorageProps {
   /** days a shard partial lives: they are only needed until Reduce ran */
@@ -17,6 +19,8 @@ export class Storage extends Construct {
   readonly bucket: s3.Bucket;
   readonly logBucket: s3.Bucket;
   readonly table: dynamodb.Table;
+  /** Powertools idempotency records of POST /runs; DynamoDB's TTL deletes them after `expiration` */
+  readonly idempotencyTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
@@ -63,6 +67,16 @@ export class Storage extends Construct {
       sortKey: { name: g.sortKey.name, type: g.sortKey.type as dynamodb.AttributeType },
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...g.nonKeyAttributes],
+    });
+
+    this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
+      partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: IDEMPOTENCY_TABLE.expiryAttribute,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // only replay records (at most a day old): nothing to keep when the stack goes
+      removalPolicy: RemovalPolicy.DESTROY,
     });
   }
 }

@@ -36,6 +36,7 @@ export class VarstreamStack extends Stack {
     this.compute = new Compute(this, 'Compute', {
       bucket: this.storage.bucket,
       table: this.storage.table,
+      idempotencyTable: this.storage.idempotencyTable,
       inlineShardLimit,
       portfolios: props.portfolios ?? [],
       simulateReservedConcurrency: props.simulateReservedConcurrency,
@@ -57,6 +58,7 @@ export class VarstreamStack extends Stack {
 
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.storage.table.tableName });
+    new CfnOutput(this, 'IdempotencyTableName', { value: this.storage.idempotencyTable.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: this.pipeline.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url });
   }

@@ -6,7 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { VarstreamStack, propsFromContext, DEFAULT_SCHEDULE_CRON } from '../../lib/varstream-stack.ts';
-import { RETRYABLE_LAMBDA_ERRORS } from '../../lib/pipeline.ts';
+import { RETRYABLE_LAMBDA_ERRORS, RUN_ENDED_STATUSES } from '../../lib/pipeline.ts';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
@@ -82,6 +82,28 @@ describe('storage', () => {
   });
 });
 
+describe('idempotency table', () => {
+  it('on-demand, PITR, encrypted, key id, TTL on expiration; only the API function reads and writes it', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('REST API'),
+      Environment: { Variables: Match.objectLike({ VARSTREAM_IDEMPOTENCY_TABLE: Match.anyValue() }) },
+    });
+    const [idemId] = Object.keys(template.findResources('AWS::DynamoDB::Table', { Properties: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] } }));
+    const users = Object.entries<any>(template.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(`"${idemId}"`))
+      .map(([id]) => id);
+    expect(users).toEqual([expect.stringMatching(/^ComputeApi/)]);
+  });
+});
+
 describe('functions', () => {
   it('six functions on nodejs22.x arm64; Simulate has 1769 MB (one vCPU)', () => {
     const fns = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
@@ -114,6 +136,16 @@ describe('functions', () => {
       expect.stringMatching(/^ComputeApi/),
       expect.stringMatching(/^ComputeTrigger/),
       expect.stringMatching(/^PipelineStateMachineDistributedMapPolicy/),
+    ]);
+  });
+  it('reports/*: Reduce may only PutObject, the API may only GetObject, nobody else touches it', () => {
+    const statements = Object.entries<any>(template.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
+      p.Properties.PolicyDocument.Statement.map((st: any) => ({ id, actions: [st.Action].flat(), text: JSON.stringify(st.Resource) })),
+    );
+    const onReports = statements.filter((st) => st.text.includes('/reports/*'));
+    expect(onReports.map((st) => [st.id.replace(/ServiceRole.*$/, ''), st.actions]).sort()).toEqual([
+      ['ComputeApi', ['s3:GetObject']],
+      ['ComputeReduce', ['s3:PutObject']],
     ]);
   });
   it('Simulate may only write partials/*', () => {
@@ -156,6 +188,15 @@ describe('state machine', () => {
       expect(JSON.stringify(s[name].Retry)).not.toMatch(/InputError|States\.ALL/);
     }
   });
+  it('every Lambda task has a task timeout of its function timeout + 30 s', () => {
+    const s = states();
+    const fnTimeout = (re: RegExp) => Object.values<any>(template.findResources('AWS::Lambda::Function')).find((f) => re.test(f.Properties.Description ?? ''))!.Properties.Timeout;
+    expect(fnTimeout(/record a FAILED/)).toBe(30);
+    expect(s.RecordFailure.TimeoutSeconds).toBe(60);
+    for (const name of ['Fit', 'Simulate', 'SimulateDistributed', 'Reduce']) expect(s[name].TimeoutSeconds, name).toBe(300 + 30);
+    expect(fnTimeout(/one shard/)).toBe(300);
+    expect(definition.TimeoutSeconds).toBe(7200);
+  });
   it('every step catches into RecordFailure (FAILED with the message), then fails the execution', () => {
     const s = states();
     for (const name of ['Fit', 'Shards', 'ShardsDistributed', 'Reduce'])
@@ -176,6 +217,21 @@ describe('events', () => {
       },
     });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: DEFAULT_SCHEDULE_CRON });
+  });
+  it('an execution that times out, is aborted or fails outside a Catch → Fail (the run never stays RUNNING)', () => {
+    const rules = template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } });
+    expect(Object.keys(rules)).toHaveLength(1);
+    const rule = Object.values<any>(rules)[0];
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: expect.stringMatching(/^PipelineStateMachine/) }], status: ['TIMED_OUT', 'ABORTED', 'FAILED'] },
+    });
+    expect(RUN_ENDED_STATUSES).toEqual(['TIMED_OUT', 'ABORTED', 'FAILED']);
+    const [target] = rule.Properties.Targets;
+    expect(target.Arn['Fn::GetAtt'][0]).toMatch(/^ComputeFail/);
+    expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 8 });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [target.Arn['Fn::GetAtt'][0], 'Arn'] } });
     expect(DEFAULT_SCHEDULE_CRON).toBe('cron(0 22 ? * MON-FRI *)');
   });
 });
@@ -184,11 +240,14 @@ describe('REST API', () => {
   it('every method is AWS_IAM-authorized; POST /runs validates its body against a JSON schema model', () => {
     const methods = Object.values<any>(template.findResources('AWS::ApiGateway::Method'));
     const real = methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
-    expect(real).toHaveLength(3);
+    expect(real).toHaveLength(4);
     for (const m of real) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+    const paths = Object.values<any>(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
+    expect(paths.sort()).toEqual(['portfolios', 'report', 'runs', 'runs', '{portfolioId}', '{runId}'].sort());
     const post = real.find((m) => m.Properties.HttpMethod === 'POST');
     expect(post.Properties.RequestValidatorId).toBeDefined();
     expect(post.Properties.RequestModels).toEqual({ 'application/json': expect.anything() });
+    expect(post.Properties.RequestParameters).toEqual({ 'method.request.header.Idempotency-Key': false });
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true });
     template.hasResourceProperties('AWS::ApiGateway::Model', {
       ContentType: 'application/json',
