@@ -269,8 +269,8 @@ function countBins(chunk: Float64Array, count: number, lo: number, invWidth: num
 }
 
 /**
- * Streams over the shard's range keeping only its `tailSize` smallest samples (TailCollector: a buffer of ~1.5·m
- * candidates below a running threshold), and counting every sample into the run's histogram bins.
+ * Streams over the shard's range keeping only its `tailSize` smallest samples (TailCollector: a buffer of
+ * candidates below a running threshold; 2·m pairs, since a larger buffer means fewer compactions), and counting every sample into the run's histogram bins.
  * Memory O(tailSize), never O(range).
  * sum/sumSquares are accumulated in sample-index order (deterministic for a given shard, but they depend on the split,
  * so no reported risk number uses them).
@@ -286,7 +286,7 @@ export function simulateShardPacked(
   const m = Math.min(d.tailSize, n);
   if (m < 1) throw new RangeError(`shard ${d.shard}: tailSize must be ≥ 1`);
   const gen = new SampleGenerator(d.model, d.simulation);
-  const tail = new TailCollector(m, Math.min(n, m + Math.max(1024, Math.ceil(m / 2))), scratch);
+  const tail = new TailCollector(m, Math.min(n, m + Math.max(1024, m)), scratch);
   const bins = histogramEdges(d.model, d.simulation);
   const invWidth = 1 / bins.width;
   const counts = new Float64Array(HISTOGRAM_BINS);
