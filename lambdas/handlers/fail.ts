@@ -48,7 +48,8 @@ export function isStatusChange(e: unknown): e is ExecutionStatusChange {
 export function formatDuration(ms: number): string {
   if (ms >= 3_600_000 && ms % 3_600_000 < 60_000) return `${Math.round(ms / 3_600_000)} h`;
   if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 1000)} s`;
+  if (ms >= 1000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms)} ms`;
 }
 
 /** The status-change event as the Fail step's input: runId = execution name, identity from the execution's input. */

@@ -56,7 +56,9 @@ export function createApiServer(route: Route, onError: (e: unknown) => void = ()
     req.on('end', () => {
       if (refused) return;
       const body = chunks.length ? Buffer.concat(chunks).toString('utf-8') : null;
-      route({ method: req.method ?? 'GET', path: url.pathname, query, body }).then(
+      // node:http lower-cases header names, as ApiRequest expects; a repeated header counts once (its first value)
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+      route({ method: req.method ?? 'GET', path: url.pathname, query, headers, body }).then(
         (r) => send(res, r),
         (e) => {
           onError(e);

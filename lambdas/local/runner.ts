@@ -5,8 +5,16 @@
 import type { RunRecord, ShardDescriptor, ShardPartial } from '../engine/types.ts';
 import type { FailInput, FitOutput, ReduceInput, RunInput } from '../handlers/contracts.ts';
 import type { Deps } from '../handlers/deps.ts';
-import { failStep } from '../handlers/fail.ts';
-import type { StepPool } from './step-pool.ts';
+import { failStep, formatDuration } from '../handlers/fail.ts';
+import { StepError, type StepName, type StepPool } from './step-pool.ts';
+
+/** How long a local run may take before it is FAILED "run timed out after …" (VARSTREAM_RUN_TIMEOUT_MS). */
+export const DEFAULT_RUN_TIMEOUT_MS = 15 * 60_000;
+
+export interface RunnerOptions {
+  /** per-run deadline in ms (default 15 min) */
+  runTimeoutMs?: number;
+}
 
 export type RunnerDeps = Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>;
 
@@ -26,6 +34,7 @@ export class LocalRunner {
     private readonly pool: StepPool,
     private readonly deps: RunnerDeps,
     private readonly events: RunEvents = {},
+    private readonly options: RunnerOptions = {},
   ) {}
 
   /** Deps['start']: accepts a run once per runId and runs it in the background. */
@@ -87,18 +96,24 @@ export class LocalRunner {
   private async execute(input: RunInput, priority: number): Promise<RunRecord | undefined> {
     const t0 = performance.now();
     this.events.started?.(input);
+    // the state machine's execution timeout: past the deadline the run is FAILED and its queued steps dropped
+    const timeoutMs = this.options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    const abandon = { reason: undefined as Error | undefined };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StepError('RunTimedOut', `run timed out after ${formatDuration(timeoutMs)} (TIMED_OUT)`)), timeoutMs);
+    });
+    const work = this.steps(input, priority, abandon);
+    work.catch(() => undefined); // after a timeout nobody awaits it any more
     try {
-      const fitted = await this.pool.run<FitOutput>('fit', input, priority);
-      const persist = fitted.descriptorsKey !== undefined;
-      const descriptors = fitted.descriptors ?? (await this.deps.objects.getJson<ShardDescriptor[]>(this.deps.bucket, fitted.descriptorsKey!));
-      if (!descriptors) throw new Error(`run ${input.runId}: missing shard descriptors ${fitted.descriptorsKey}`);
-      // the Map state: every shard at once, the pool runs as many as it has workers
-      const outputs = await Promise.all(descriptors.map((descriptor) => this.pool.run<ShardPartial>('simulate', { descriptor, persist }, priority)));
-      const { descriptors: _d, descriptorsKey: _k, ...rest } = fitted;
-      const reduce: ReduceInput = { ...rest, ...(persist ? {} : { partials: outputs }) };
-      await this.pool.run('reduce', reduce, priority);
+      await Promise.race([work, deadline]);
     } catch (e) {
       const err = e as Error;
+      if (err.name === 'RunTimedOut') {
+        abandon.reason = err;
+        // a step already running finishes on its worker; its result is ignored and the run store keeps FAILED
+        this.pool.cancel(priority, err);
+      }
       // the shape Step Functions hands the Catch target
       const failure: FailInput = { ...input, error: { Error: err.name, Cause: JSON.stringify({ errorType: err.name, errorMessage: err.message }) } };
       try {
@@ -106,9 +121,25 @@ export class LocalRunner {
       } catch (e2) {
         this.deps.logger.error('could not record FAILED', e2 as Error);
       }
+    } finally {
+      clearTimeout(timer);
     }
     const record = await this.deps.runs.get(input.runId).catch(() => undefined);
     if (record) this.events.finished?.(record, performance.now() - t0);
     return record;
+  }
+
+  /** Fit → every shard → Reduce; refuses to queue another step once the run is abandoned. */
+  private async steps(input: RunInput, priority: number, abandon: { reason?: Error }): Promise<void> {
+    const run = <T>(step: StepName, event: unknown): Promise<T> => (abandon.reason ? Promise.reject(abandon.reason) : this.pool.run<T>(step, event, priority));
+    const fitted = await run<FitOutput>('fit', input);
+    const persist = fitted.descriptorsKey !== undefined;
+    const descriptors = fitted.descriptors ?? (await this.deps.objects.getJson<ShardDescriptor[]>(this.deps.bucket, fitted.descriptorsKey!));
+    if (!descriptors) throw new Error(`run ${input.runId}: missing shard descriptors ${fitted.descriptorsKey}`);
+    // the Map state: every shard at once, the pool runs as many as it has workers
+    const outputs = await Promise.all(descriptors.map((descriptor) => run<ShardPartial>('simulate', { descriptor, persist })));
+    const { descriptors: _d, descriptorsKey: _k, ...rest } = fitted;
+    const reduce: ReduceInput = { ...rest, ...(persist ? {} : { partials: outputs }) };
+    await run('reduce', reduce);
   }
 }

@@ -15,6 +15,7 @@ import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../adapters/
 import { S3ObjectStore } from '../adapters/object-store.ts';
 import { createRunsTableInput, DynamoRunStore, riskAt } from '../adapters/run-store.ts';
 import { uploadRunId } from '../adapters/run-ids.ts';
+import { createIdempotencyTableInput, makeIdempotencyStore } from '../adapters/idempotency.ts';
 import type { RunRecord } from '../engine/types.ts';
 import { route } from '../handlers/api.ts';
 import type { Deps } from '../handlers/deps.ts';
@@ -46,6 +47,8 @@ export interface LocalStackOptions {
   portfolios?: string[];
   /** shards above this go through S3 like the Distributed Map (default cdk.json `inlineShardLimit`, else 40) */
   inlineShardLimit?: number;
+  /** a run still going after this many ms is FAILED "run timed out after …" (default 15 min; VARSTREAM_RUN_TIMEOUT_MS) */
+  runTimeoutMs?: number;
   /** Powertools log level of the steps (default WARN) */
   logLevel?: string;
   /** one human-readable line per event (run started/finished); default: silent */
@@ -82,6 +85,9 @@ export function optionsFromEnv(env: Record<string, string | undefined> = process
   };
   const workers = env.VARSTREAM_WORKERS ? Number(env.VARSTREAM_WORKERS) : undefined;
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new Error(`VARSTREAM_WORKERS=${env.VARSTREAM_WORKERS}: expected an integer ≥ 1`);
+  const runTimeoutMs = env.VARSTREAM_RUN_TIMEOUT_MS ? Number(env.VARSTREAM_RUN_TIMEOUT_MS) : undefined;
+  if (runTimeoutMs !== undefined && !(Number.isInteger(runTimeoutMs) && runTimeoutMs >= 1))
+    throw new Error(`VARSTREAM_RUN_TIMEOUT_MS=${env.VARSTREAM_RUN_TIMEOUT_MS}: expected a number of milliseconds ≥ 1`);
   return {
     dataDir: env.VARSTREAM_DATA_DIR || '.varstream',
     bucket: env.VARSTREAM_BUCKET || 'varstream-local',
@@ -90,6 +96,7 @@ export function optionsFromEnv(env: Record<string, string | undefined> = process
     s3Port: port('VARSTREAM_S3_PORT', 4569),
     dynamodbPort: port('VARSTREAM_DYNAMODB_PORT', 4567),
     workers,
+    ...(runTimeoutMs !== undefined ? { runTimeoutMs } : {}),
     portfolios: env.VARSTREAM_PORTFOLIOS !== undefined ? env.VARSTREAM_PORTFOLIOS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     logLevel: env.VARSTREAM_LOG_LEVEL || undefined,
   };
@@ -212,7 +219,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoClient.destroy();
     });
     await ensureBucket(s3Client, bucket);
-    await ensureTable(dynamoClient, table);
+    await ensureTable(dynamoClient, table, createRunsTableInput(table));
+    // POST /runs with an Idempotency-Key: the same Powertools records as on AWS
+    const idempotencyTable = `${table}-idempotency`;
+    await ensureTable(dynamoClient, idempotencyTable, createIdempotencyTableInput(idempotencyTable));
 
     const objects = new S3ObjectStore(bucket, s3Client);
     const runs = new DynamoRunStore(table, documentClient, objects);
@@ -227,14 +237,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const what = r.status === 'SUCCEEDED' ? `VaR99 ${pct(risk.var)} ES99 ${pct(risk.es)}` : r.error;
         log(`run ${r.runId} ${r.status} in ${(ms / 1000).toFixed(2)} s: ${what}`);
       },
-    });
+    }, { runTimeoutMs: options.runTimeoutMs });
     // stop the workers, then every run in flight settles (FAILED "local stack stopped") while DynamoDB is still up
     closers.push(async () => {
       await pool.stop();
       await runner.drain();
     });
 
-    const deps: Deps = { bucket, objects, runs, start: runner.start, portfolios, inlineShardLimit, logger };
+    const idempotency = makeIdempotencyStore(idempotencyTable, dynamoClient);
+    const deps: Deps = { bucket, objects, runs, start: runner.start, portfolios, inlineShardLimit, logger, idempotency };
     const pending = new Set<Promise<unknown>>();
     const track = <T>(p: Promise<T>): Promise<T> => {
       pending.add(p);
@@ -288,7 +299,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await pool.ready;
     log(`S3        ${s3Endpoint}  bucket ${bucket} (data ${dataDir})`);
     log(`DynamoDB  ${dynamodbEndpoint}  table ${table}`);
-    log(`API       ${apiUrl}  (POST /runs, GET /runs/{runId}, GET /portfolios/{portfolioId}/runs)`);
+    log(`API       ${apiUrl}  (POST /runs, GET /runs/{runId}, GET /runs/{runId}/report, GET /portfolios/{portfolioId}/runs)`);
     log(`schedule  ${scheduleCron ? `${scheduleCron} UTC${job ? `, next ${job.nextRun()?.toISOString()}` : ''}` : 'off'}; portfolios: ${portfolios.join(', ') || '(none)'}`);
     log(`workers   ${workers} step worker thread${workers === 1 ? '' : 's'}`);
 
@@ -325,11 +336,11 @@ async function ensureBucket(client: ReturnType<typeof makeS3Client>, bucket: str
   }
 }
 
-async function ensureTable(client: ReturnType<typeof makeDynamoClient>, table: string): Promise<void> {
+async function ensureTable(client: ReturnType<typeof makeDynamoClient>, table: string, input: ConstructorParameters<typeof CreateTableCommand>[0]): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: table }));
   } catch (e) {
     if ((e as Error).name !== 'ResourceNotFoundException') throw e;
-    await client.send(new CreateTableCommand(createRunsTableInput(table)));
+    await client.send(new CreateTableCommand(input));
   }
 }

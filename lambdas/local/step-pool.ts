@@ -81,6 +81,18 @@ export class StepPool {
     });
   }
 
+  /** Drops the queued steps of one run (its `priority`), rejecting them with `reason`; running steps finish. */
+  cancel(priority: number, reason: Error): number {
+    let dropped = 0;
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (this.queue[i].priority !== priority) continue;
+      const [task] = this.queue.splice(i, 1);
+      task.reject(reason);
+      dropped++;
+    }
+    return dropped;
+  }
+
   /** Steps waiting plus steps running. */
   get pending(): number {
     return this.queue.length + this.slots.filter((s) => s.task).length;

@@ -82,6 +82,9 @@ describe('upload events and options', () => {
     });
     expect(() => optionsFromEnv({ VARSTREAM_S3_PORT: 'http' })).toThrow(/VARSTREAM_S3_PORT=http/);
     expect(() => optionsFromEnv({ VARSTREAM_WORKERS: '0' })).toThrow(/VARSTREAM_WORKERS/);
+    expect(optionsFromEnv({})).not.toHaveProperty('runTimeoutMs');
+    expect(optionsFromEnv({ VARSTREAM_RUN_TIMEOUT_MS: '60000' }).runTimeoutMs).toBe(60_000);
+    expect(() => optionsFromEnv({ VARSTREAM_RUN_TIMEOUT_MS: '1.5' })).toThrow(/VARSTREAM_RUN_TIMEOUT_MS=1\.5/);
   });
 });
 
@@ -153,5 +156,33 @@ describe('a running stack', () => {
     // runs of the first session are still there, and the upload still names the same run
     expect((await get('/portfolios/sched/runs')).json.runs).toHaveLength(3);
     expect(runId).toBe(uploadRunId({ bucket: stack.bucket, key, sequencer: (await import('node:crypto')).createHash('md5').update(CSV).digest('hex') }));
+  });
+});
+
+describe('a run past its deadline', () => {
+  it('is FAILED "run timed out after …", its queued shards are dropped and a late step cannot make it SUCCEEDED', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'varstream-deadline-'));
+    const stack = await startLocalStack({ dataDir, apiPort: 0, s3Port: 0, dynamodbPort: 0, workers: 1, scheduleCron: null, logLevel: 'SILENT', runTimeoutMs: 400 });
+    try {
+      const post = await fetch(`${stack.apiUrl}/runs`, {
+        method: 'POST',
+        body: JSON.stringify({ portfolioId: 'late', csv: CSV, settings: { simulations: 4_000_000, shards: 16 } }),
+      });
+      expect(post.status).toBe(202);
+      const { runId } = (await post.json()) as { runId: string };
+      const t0 = Date.now();
+      const run = await stack.waitForRun(runId, 10_000);
+      expect(run).toMatchObject({ status: 'FAILED', error: 'run timed out after 400 ms (TIMED_OUT)', portfolioId: 'late' });
+      // FAILED at the deadline, not after the 16 shards (seconds of work on one worker)
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      // the shard that was running finishes on its worker; nothing after it runs and the record stays FAILED
+      await new Promise((r) => setTimeout(r, 1_500));
+      const after = (await (await fetch(`${stack.apiUrl}/runs/${runId}`)).json()) as { status: string; reportKey?: string };
+      expect(after.status).toBe('FAILED');
+      expect(after.reportKey).toBeUndefined();
+    } finally {
+      await stack.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
