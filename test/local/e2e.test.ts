@@ -85,7 +85,7 @@ describe('upload → run → API', () => {
 
     // identical to the last digit: the same engine on the same file, window and seed. The stored run also keeps the
     // regressions' residual series, which `--json` leaves out; everything else is the CLI's JSON plus identity.
-    const { runId: _id, portfolioId: _p, status: _s, createdAt: _c, finishedAt: _f, input: _i, settings: _st, timings, ...body } = run;
+    const { runId: _id, portfolioId: _p, status: _s, createdAt: _c, finishedAt: _f, input: _i, settings: _st, reportKey, reportUrl, timings, ...body } = run as RunRecord & { reportUrl?: string };
     const { timings: cliTimings, ...expected } = await cli;
     expect(withoutResiduals(body)).toEqual(withoutResiduals(expected));
     expect(Object.keys(timings!)).toEqual(expect.arrayContaining(['readMs', 'fitMs', 'reduceMs']));
@@ -96,6 +96,19 @@ describe('upload → run → API', () => {
     // the source paper's screening on this window
     expect(run.selected).toEqual(['XLK', 'MTUM', 'VLUE']);
     expect(run.risk!['0.99'].var).toBeGreaterThan(run.risk!['0.95'].var);
+
+    // the pipeline wrote the HTML report; the API serves it at reportUrl
+    expect(reportKey).toBe(`reports/${runId}.html`);
+    expect(reportUrl).toBe(`/runs/${runId}/report`);
+    const report = await fetch(stack.apiUrl + reportUrl);
+    expect(report.status).toBe(200);
+    expect(report.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await report.text();
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain(`${(run.risk!['0.99'].var * 100).toFixed(2)}%`);
+    expect((html.match(/<svg[\s>]/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    expect(html).toContain('</html>');
+    expect((await api('GET', '/runs/no-such-run/report')).status).toBe(404);
   });
 
   it('the same upload again starts no second run; new bytes do; the list is newest first', async () => {
@@ -137,6 +150,26 @@ describe('upload → run → API', () => {
     const done = await stack.waitForRun(json.runId, 30_000);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.risk).toEqual((await cli).risk);
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('a retried POST /runs with the same key and body gets the same runId (one run); another body is 409', async () => {
+    const post = async (body: unknown, key: string) => {
+      const res = await fetch(`${stack.apiUrl}/runs`, { method: 'POST', headers: { 'Idempotency-Key': key }, body: JSON.stringify(body) });
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    const body = { portfolioId: 'idem', csv: CSV, settings: { ...WINDOW, seed: SEED, simulations: 1_000 } };
+    const [a, b] = [await post(body, 'e2e-key-1'), await post(body, 'e2e-key-1')];
+    expect(a.status).toBe(202);
+    expect(b).toEqual(a);
+    expect((await stack.waitForRun(a.json.runId, 30_000)).status).toBe('SUCCEEDED');
+    // after the run finished, still the same answer; one run in the portfolio
+    expect((await post(body, 'e2e-key-1')).json.runId).toBe(a.json.runId);
+    expect((await api('GET', '/portfolios/idem/runs')).json.runs.map((r: { runId: string }) => r.runId)).toEqual([a.json.runId]);
+    const other = await post({ ...body, settings: { ...body.settings, seed: SEED + 1 } }, 'e2e-key-1');
+    expect(other.status).toBe(409);
+    expect(other.json.error).toMatch(/different request body/);
   });
 });
 
