@@ -21,6 +21,7 @@ const UPLOAD_KEY = `uploads/${PORTFOLIO}/2024-04-30.csv`;
 const CONFIG = { start: '2023-01-03', end: '2024-04-30', value: 1_000_000 };
 const OUT_OF_SAMPLE = '2024-05-01:2025-09-25';
 const OUT_FILE = fileURLToPath(new URL('out/demo-run.json', ROOT));
+const REPORT_FILE = fileURLToPath(new URL('out/demo-report.html', ROOT));
 
 const pct = (x: number, digits = 3) => `${(100 * x).toFixed(digits)}%`;
 const money = (x: number | undefined) => (x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: 0 }));
@@ -128,6 +129,13 @@ async function main(): Promise<number> {
         `(read ${(t.readMs ?? 0).toFixed(0)} ms, fit ${(t.fitMs ?? 0).toFixed(0)} ms, reduce ${(t.reduceMs ?? 0).toFixed(0)} ms)`,
     );
     console.log(`Run JSON: ${OUT_FILE}`);
+    // the report the pipeline wrote to reports/<runId>.html, fetched the way a client would
+    const reportUrl = (run as RunRecord & { reportUrl?: string }).reportUrl;
+    if (reportUrl) {
+      const report = await fetch(stack.apiUrl + reportUrl);
+      await writeFile(REPORT_FILE, await report.text());
+      console.log(`Report:   ${REPORT_FILE} (GET ${reportUrl} → ${report.status}, s3://${stack.bucket}/${run.reportKey})`);
+    }
 
     const bt = await backtestSection();
     if (bt) {
