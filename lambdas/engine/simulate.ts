@@ -27,6 +27,8 @@ export class SampleGenerator {
   readonly residualSd: number;
   readonly df: number;
   readonly stream: SampleStream;
+  /** decompose()'s normals (reused: attribution regenerates ~10^5 samples) */
+  private readonly z: Float64Array;
 
   constructor(
     readonly model: FactorModel,
@@ -52,6 +54,7 @@ export class SampleGenerator {
     } else this.df = 0;
     if (!Number.isInteger(simulation.horizon) || simulation.horizon < 1) throw new Error('horizon must be a positive integer');
     this.stream = new SampleStream(simulation.seed);
+    this.z = new Float64Array(k);
   }
 
   /** Portfolio return of sample i (h-day sum). */
@@ -92,7 +95,7 @@ export class SampleGenerator {
     const { k, lower, df, residualSd } = this;
     const { beta, mu } = this.model;
     const h = this.simulation.horizon;
-    const z = new Float64Array(k);
+    const z = this.z;
     factors.fill(0);
     let residual = 0;
     s.seedSample(i);
@@ -259,13 +262,18 @@ export function histogramEdges(model: FactorModel, simulation: SimulationSetting
   return { lo, width, edges };
 }
 
-/** counts[bin of x] += 1 for x in chunk[0..count); bin = ⌊(x − lo)/width⌋ clamped to the first/last bin. */
-function countBins(chunk: Float64Array, count: number, lo: number, invWidth: number, counts: Float64Array): void {
-  const last = counts.length - 1;
+/**
+ * counts[bin of x] += 1 for x in chunk[0..count); bin = ⌊(x − lo)/width⌋ clamped to the first/last bin (truncation is
+ * the floor once x − lo ≥ 0). Integer increments into `bins` (a chunk holds < 2^32 samples), added to `counts` after.
+ */
+function countBins(chunk: Float64Array, count: number, lo: number, invWidth: number, bins: Uint32Array, counts: Float64Array): void {
+  const nb = bins.length;
+  bins.fill(0);
   for (let t = 0; t < count; t++) {
-    const f = Math.floor((chunk[t] - lo) * invWidth);
-    counts[f < 0 ? 0 : f > last ? last : f]++;
+    const f = (chunk[t] - lo) * invWidth;
+    bins[f < 0 ? 0 : f >= nb ? nb - 1 : f | 0]++;
   }
+  for (let b = 0; b < nb; b++) counts[b] += bins[b];
 }
 
 /**
@@ -290,6 +298,7 @@ export function simulateShardPacked(
   const bins = histogramEdges(d.model, d.simulation);
   const invWidth = 1 / bins.width;
   const counts = new Float64Array(HISTOGRAM_BINS);
+  const chunkCounts = new Uint32Array(HISTOGRAM_BINS);
   let sum = 0;
   let sumSquares = 0;
   const chunk = new Float64Array(Math.min(n, PROGRESS_CHUNK));
@@ -302,7 +311,7 @@ export function simulateShardPacked(
       sum += r;
       sumSquares += r * r;
     }
-    countBins(chunk, count, bins.lo, invWidth, counts);
+    countBins(chunk, count, bins.lo, invWidth, chunkCounts, counts);
     tail.offer(chunk, count, c0);
     if (onProgress) onProgress(c1 - start, n);
   }

@@ -391,6 +391,16 @@ export function packPartial(p: ShardPartial | PackedPartial): PackedPartial {
   return out;
 }
 
+/** The first position whose index is outside [start, end) or that is not above its predecessor by (value, index); −1 if none. */
+function firstBadPair(bv: Float64Array, bi: Uint32Array, b: number, start: number, end: number): number {
+  for (let j = 0; j < b; j++) {
+    const i = bi[j];
+    if (i < start || i >= end) return j;
+    if (j > 0 && (bv[j] < bv[j - 1] || (bv[j] === bv[j - 1] && i <= bi[j - 1]))) return j;
+  }
+  return -1;
+}
+
 /**
  * Streaming, order-independent merge of shard partials into the global `tailSize` smallest samples of a run.
  * Because every key (value, sample index) is unique, the result is the same for any arrival order and any split.
@@ -458,11 +468,10 @@ export class TailMerger {
     }
     const bv = p.values;
     const bi = p.indices;
-    for (let j = 0; j < b; j++) {
-      if (bi[j] < start || bi[j] >= end) throw new Error(`shard ${shard}: sample index ${bi[j]} outside its range`);
-      if (j > 0 && (bv[j] < bv[j - 1] || (bv[j] === bv[j - 1] && bi[j] <= bi[j - 1]))) {
-        throw new Error(`shard ${shard}: tail is not sorted ascending`);
-      }
+    const bad = firstBadPair(bv, bi, b, start, end);
+    if (bad >= 0) {
+      if (bi[bad] < start || bi[bad] >= end) throw new Error(`shard ${shard}: sample index ${bi[bad]} outside its range`);
+      throw new Error(`shard ${shard}: tail is not sorted ascending`);
     }
     this.addHistogram(p.histogram, shard, count);
     this.mergeFromBack(bv, bi, b);

@@ -2,8 +2,10 @@ import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { describe, expect, it } from 'vitest';
 import { analyticRisk, reduceRisk } from '../../lambdas/engine/risk.ts';
-import { planShards, SampleGenerator, simulateShard, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
-import { neededTail, tailRanks } from '../../lambdas/engine/tail.ts';
+import { HISTOGRAM_BINS, histogramEdges, planShards, SampleGenerator, simulateShard, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
+import { neededTail, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
+import { encodePartial, decodePacked } from '../../lambdas/engine/partial-codec.ts';
+import { buildRunResult } from '../../lambdas/engine/run.ts';
 import type { FactorModel, SimulationSettings } from '../../lambdas/engine/types.ts';
 
 // close to the sample model's three factors (XLK, MTUM, VLUE) fitted on 2023-01..2024-04
@@ -161,5 +163,78 @@ describe('Monte Carlo against closed forms (N = 10^6)', () => {
     }
     const kurtosis = (m4 / n) / (m2 / n) ** 2;
     expect(kurtosis).toBeGreaterThan(4); // theory for ν = 6: 3 + 6/(ν − 4) = 6
+  });
+});
+
+describe('histogram of all samples', () => {
+  const sim: SimulationSettings = { ...normal, simulations: 120_000, residual: 'normal', intercept: true, horizon: 2 };
+  const reduceWith = (shards: number) => {
+    const merger = new TailMerger(sim.simulations, neededTail(sim.simulations, confidence));
+    // through the binary codec too: what a Lambda shard stores
+    for (const d of planShards(model, { ...sim, shards }, confidence)) merger.add(decodePacked(encodePartial(simulateShardPacked(d))));
+    return reduceRisk(merger, model, sim, confidence);
+  };
+
+  it('counts every sample once, identically for shards 1, 7 and 64, and its mass below −VaR matches the tail', () => {
+    const one = reduceWith(1);
+    const h = one.histogram!;
+    expect(h.counts).toHaveLength(HISTOGRAM_BINS);
+    expect(h.edges).toHaveLength(HISTOGRAM_BINS + 1);
+    expect(h.counts.reduce((a, b) => a + b, 0)).toBe(sim.simulations);
+    expect(reduceWith(7).histogram).toEqual(h);
+    expect(reduceWith(64).histogram).toEqual(h);
+    // edges: closed-form mean ± 6 sd of the 2-day return
+    const m = 0.9 * 0.0012 + 0.2 * 0.0006 + 0.15 * 0.0004 + 0.0002;
+    let v = 4e-5;
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) v += model.beta[i] * model.cov[i][j] * model.beta[j];
+    expect(h.edges[0]).toBeCloseTo(2 * m - 6 * Math.sqrt(2 * v), 15);
+    expect(h.edges[HISTOGRAM_BINS]).toBeCloseTo(2 * m + 6 * Math.sqrt(2 * v), 15);
+    // brute force: the count of samples below each edge left of −VaR equals the histogram's cumulative count
+    const gen = new SampleGenerator(model, sim);
+    const all = new Float64Array(sim.simulations);
+    gen.fill(0, sim.simulations, all);
+    const var99 = one.risk['0.99'].var;
+    let cumulative = 0;
+    let checked = 0;
+    for (let b = 0; b < HISTOGRAM_BINS && h.edges[b + 1] <= -var99; b++) {
+      cumulative += h.counts[b];
+      let below = 0;
+      for (const x of all) if (x < h.edges[b + 1]) below++;
+      expect(cumulative).toBe(below);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+    // the mass below −VaR is about 1%: the bin holding −VaR splits it, so the cumulative count brackets ⌈Nq⌉
+    const esCount = tailRanks(sim.simulations, 0.99).esCount;
+    expect(cumulative).toBeLessThanOrEqual(esCount);
+    expect(cumulative + h.counts[checked]).toBeGreaterThanOrEqual(esCount);
+  });
+
+  it('puts out-of-range samples in the first/last bin and reaches the run JSON', () => {
+    // heavy-tailed t (ν = 2.5): samples beyond mean ± 6 sd occur, and land in the open-ended end bins
+    const heavy: SimulationSettings = { ...normal, simulations: 40_000, distribution: 't', df: 2.5 };
+    const { edges } = histogramEdges(model, heavy);
+    const [p] = planShards(model, heavy, confidence).map((d) => simulateShardPacked(d));
+    const gen = new SampleGenerator(model, heavy);
+    let low = 0, high = 0, outside = 0;
+    for (let i = 0; i < heavy.simulations; i++) {
+      const x = gen.value(i);
+      if (x < edges[1]) low++;
+      if (x >= edges[HISTOGRAM_BINS - 1]) high++;
+      if (x < edges[0] || x >= edges[HISTOGRAM_BINS]) outside++;
+    }
+    expect(outside).toBeGreaterThan(10);
+    expect(p.histogram![0]).toBe(low);
+    expect(p.histogram![HISTOGRAM_BINS - 1]).toBe(high);
+    const reduced = reduceWith(3);
+    const result = buildRunResult({} as never, model, { value: undefined } as never, reduced, {}, sim);
+    expect(result.histogram).toEqual(reduced.histogram);
+    // a partial without counts (an older shard) drops the histogram rather than reporting a partial one
+    const merger = new TailMerger(sim.simulations, neededTail(sim.simulations, confidence));
+    const [a, ...rest] = planShards(model, { ...sim, shards: 4 }, confidence).map((d) => simulateShardPacked(d));
+    merger.add({ ...a, histogram: undefined });
+    for (const p of rest) merger.add(p);
+    expect(reduceRisk(merger, model, sim, confidence).histogram).toBeUndefined();
+    expect(() => new TailMerger(10, 5).add({ shard: 0, start: 0, end: 10, count: 10, sum: 0, sumSquares: 0, values: Float64Array.from([1, 2, 3, 4, 5]), indices: Uint32Array.from([0, 1, 2, 3, 4]), histogram: [3, 4] })).toThrow(/histogram counts 7/);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePacked, decodePartial, encodePartial, partialToMessage, resolvePartial } from '../../lambdas/engine/partial-codec.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
 import { planShards } from '../../lambdas/engine/simulate.ts';
-import { neededTail, radixSortPairs, selectSmallest, sortPairs, TailMerger, tailRanks, type PackedPartial } from '../../lambdas/engine/tail.ts';
+import { neededTail, radixSortPairs, selectSmallest, sortPairs, TailCollector, TailMerger, tailRanks, type PackedPartial } from '../../lambdas/engine/tail.ts';
 import type { BlobStore, FactorModel, ShardPartial, SimulationSettings } from '../../lambdas/engine/types.ts';
 
 type Pair = [number, number];
@@ -98,6 +98,43 @@ describe('selection and sorting of (value, index) pairs', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('TailCollector keeps the m smallest of a stream for any m and capacity, with compactions (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -30, max: 30 }), { minLength: 1, maxLength: 3000 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 1, max: 700 }),
+        (ints, m0, extra, chunkSize) => {
+          const n = ints.length;
+          const m = Math.min(m0, n);
+          const c = new TailCollector(m, m + extra);
+          const data = Float64Array.from(ints, (x) => x / 8);
+          for (let s = 0; s < n; s += chunkSize) c.offer(data.subarray(s, Math.min(n, s + chunkSize)), Math.min(chunkSize, n - s), 1000 + s);
+          const got = c.finish();
+          const expected = Array.from(data, (x, i) => [x, 1000 + i] as Pair).sort(byKey).slice(0, m);
+          expect(Array.from(got.values)).toEqual(expected.map((p) => p[0]));
+          expect(Array.from(got.indices)).toEqual(expected.map((p) => p[1]));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('TailCollector: the sampled-threshold compaction on 400 000 samples equals a full sort', () => {
+    const n = 400_000;
+    const m = 20_000;
+    const data = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+    const c = new TailCollector(m, 2 * m + 50_000); // ≥ 65 536: the estimate path
+    for (let s = 0; s < n; s += 65_536) c.offer(data.subarray(s), Math.min(65_536, n - s), s);
+    const got = c.finish();
+    const expected = Array.from(data, (x, i) => [x, i] as Pair).sort(byKey).slice(0, m);
+    let bad = 0;
+    for (let j = 0; j < m; j++) if (got.values[j] !== expected[j][0] || got.indices[j] !== expected[j][1]) bad++;
+    expect(got.values.length).toBe(m);
+    expect(bad).toBe(0);
   });
 
   it('sortPairs on 50 000 pairs (radix path) with ties equals a full sort', () => {
@@ -217,6 +254,17 @@ describe('partial codec and messages', () => {
     expect(plain.values).toEqual(Array.from(p.values));
     expect(encodePartial(plain)).toEqual(bytes);
     expect(() => decodePacked(bytes.subarray(0, 100))).toThrow();
+  });
+
+  it('round-trips a histogram (before the values, which stay 8-byte aligned) and from an unaligned buffer', () => {
+    const histogram = Array.from({ length: 100 }, (_, i) => (i * 7919) % 10_007);
+    const p = { ...packed(333), histogram };
+    const bytes = encodePartial(p);
+    expect(bytes.byteLength).toBe(64 + 8 * 100 + 12 * 333);
+    expect(decodePacked(bytes)).toEqual(p);
+    const shifted = new Uint8Array(bytes.byteLength + 4);
+    shifted.set(bytes, 4);
+    expect(decodePacked(shifted.subarray(4))).toEqual(p);
   });
 
   it('inlines small tails and stores large ones by reference, every message < 256 KB', async () => {
