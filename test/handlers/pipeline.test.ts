@@ -20,7 +20,8 @@ import type { Deps } from '../../lambdas/handlers/deps.ts';
 import { errorMessage, failStep, formatDuration, fromStatusChange, isStatusChange, type ExecutionStatusChange } from '../../lambdas/handlers/fail.ts';
 import { runPipeline } from '../../lambdas/handlers/pipeline.ts';
 import { triggerStep, type ObjectCreatedEvent } from '../../lambdas/handlers/trigger.ts';
-import { route } from '../../lambdas/handlers/api.ts';
+import { fromProxyEvent, route } from '../../lambdas/handlers/api.ts';
+import { handler as failHandler } from '../../lambdas/handlers/fail.ts';
 import { createIdempotencyTableInput, makeIdempotencyStore } from '../../lambdas/adapters/idempotency.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 
@@ -217,6 +218,23 @@ describe('execution status change (EventBridge → Fail)', () => {
     expect((await deps.runs.get('timeout-1'))!.error).toBe('run timed out after 2 h (TIMED_OUT)');
   });
 
+  it('the Fail Lambda entry point takes the EventBridge event as delivered', async () => {
+    const saved = { b: process.env.VARSTREAM_BUCKET, t: process.env.VARSTREAM_TABLE };
+    process.env.VARSTREAM_BUCKET = BUCKET;
+    process.env.VARSTREAM_TABLE = TABLE;
+    try {
+      const context = { functionName: 'Fail', awsRequestId: 'r1', getRemainingTimeInMillis: () => 30_000 } as never;
+      const out = await failHandler(change('entry-1', 'TIMED_OUT', runInput('entry-1')), context);
+      expect(out).toMatchObject({ runId: 'entry-1', recorded: true, error: 'run timed out after 2 h (TIMED_OUT)' });
+      expect(await deps.runs.get('entry-1')).toMatchObject({ status: 'FAILED', portfolioId: 'tech' });
+    } finally {
+      process.env.VARSTREAM_BUCKET = saved.b;
+      process.env.VARSTREAM_TABLE = saved.t;
+      if (saved.b === undefined) delete process.env.VARSTREAM_BUCKET;
+      if (saved.t === undefined) delete process.env.VARSTREAM_TABLE;
+    }
+  });
+
   it('formats durations and survives an execution input it cannot parse', () => {
     expect([formatDuration(7_200_000), formatDuration(900_000), formatDuration(1_500)]).toEqual(['2 h', '15 min', '2 s']);
     expect(fromStatusChange({ 'detail-type': 'Step Functions Execution Status Change', detail: { name: 'x', status: 'TIMED_OUT', input: '{oops' } })).toEqual({
@@ -306,6 +324,11 @@ describe('REST routes', () => {
     expect(late.statusCode).toBe(202);
     expect(JSON.parse((await post(missing, 'client-retry-3')).body).runId).toBe(JSON.parse(late.body).runId);
     expect((await post(body, 'x'.repeat(257))).statusCode).toBe(400);
+  });
+
+  it("API Gateway's headers reach the route lower-cased (Idempotency-Key as the client spelled it)", () => {
+    const req = fromProxyEvent({ httpMethod: 'POST', path: '/runs', headers: { 'Idempotency-Key': 'k1', 'Content-Type': 'application/json' }, body: '{}', isBase64Encoded: false } as never);
+    expect(req.headers).toEqual({ 'idempotency-key': 'k1', 'content-type': 'application/json' });
   });
 
   it('answers 400/404/413 as JSON errors', async () => {
