@@ -140,7 +140,8 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
     rolling: rollingSpec,
   });
   if (opts.report) {
-    const html = renderReport({ ...run, histogram: histogramOf(model, simulation) }, { backtest: { ...result, series } });
+    // the run carries the shards' summed histogram; regenerating every sample is only a fallback
+    const html = renderReport(run.histogram ? run : { ...run, histogram: histogramOf(model, simulation) }, { backtest: { ...result, series } });
     mkdirSync(dirname(opts.report), { recursive: true });
     writeFileSync(opts.report, html);
   }
