@@ -294,7 +294,8 @@ export function simulateShardPacked(
   const m = Math.min(d.tailSize, n);
   if (m < 1) throw new RangeError(`shard ${d.shard}: tailSize must be ≥ 1`);
   const gen = new SampleGenerator(d.model, d.simulation);
-  const tail = new TailCollector(m, Math.min(n, m + Math.max(1024, m)), scratch);
+  const cap = Math.min(n, m + Math.max(1024, m));
+  const tail = new TailCollector(m, cap, scratch, { total: n });
   const bins = histogramEdges(d.model, d.simulation);
   const invWidth = 1 / bins.width;
   const counts = new Float64Array(HISTOGRAM_BINS);
@@ -315,7 +316,18 @@ export function simulateShardPacked(
     tail.offer(chunk, count, c0);
     if (onProgress) onProgress(c1 - start, n);
   }
-  const { values, indices } = tail.finish();
+  let kept = tail.finish();
+  if (kept === undefined) {
+    // the speculative cut was too low (a ~1e−9 event): regenerate the range into an exact collector
+    const exact = new TailCollector(m, cap, { values: tail.values, indices: tail.indices });
+    for (let c0 = start; c0 < end; c0 += PROGRESS_CHUNK) {
+      const count = Math.min(end, c0 + PROGRESS_CHUNK) - c0;
+      gen.fill(c0, count, chunk);
+      exact.offer(chunk, count, c0);
+    }
+    kept = exact.finish()!;
+  }
+  const { values, indices } = kept;
   return { shard: d.shard, start, end, count: n, sum, sumSquares, values, indices, histogram: Array.from(counts) };
 }
 

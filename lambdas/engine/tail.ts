@@ -282,14 +282,27 @@ export class TailCollector {
   threshold = Infinity;
   readonly cap: number;
   private readonly sample = new Float64Array(COLLECT_SAMPLE);
+  /** samples offered so far */
+  offered = 0;
+  /** true once the threshold was set below the m-th smallest seen (see speculate) */
+  speculative = false;
+  private readonly total: number;
+  private readonly sigmas: number;
 
   constructor(
     readonly m: number,
     capacity: number,
     scratch?: { values: Float64Array; indices: Uint32Array },
+    /**
+     * speculation: `total` samples will be offered; after the first SPECULATE_AFTER the threshold drops to the
+     * estimated final cut (+ `sigmas` binomial standard errors). Omit to keep the collector exact at every step.
+     */
+    speculation?: { total: number; sigmas?: number },
   ) {
     if (!(m >= 1) || capacity < m) throw new RangeError(`bad tail collector m = ${m}, capacity = ${capacity}`);
     this.cap = capacity;
+    this.total = speculation?.total ?? 0;
+    this.sigmas = speculation?.sigmas ?? 6;
     const reuse = scratch !== undefined && scratch.values.length >= capacity && scratch.indices.length >= capacity;
     this.values = reuse ? scratch.values : new Float64Array(capacity);
     this.indices = reuse ? scratch.indices : new Uint32Array(capacity);
@@ -297,6 +310,8 @@ export class TailCollector {
 
   /** Offers chunk[0..count) as the samples first, first + 1, … */
   offer(chunk: Float64Array, count: number, first: number): void {
+    if (this.offered >= SPECULATE_AFTER && !this.speculative && this.total >= 4 * SPECULATE_AFTER) this.speculate();
+    this.offered += count;
     const vals = this.values;
     const idx = this.indices;
     const cap = this.cap;
@@ -319,6 +334,27 @@ export class TailCollector {
     }
     this.size = size;
     this.threshold = threshold;
+  }
+
+  /**
+   * Speculation (a shard's samples are iid): with p = m/total the final cut is near the p-quantile, so keep only the
+   * r = ⌈(p + sigmas·sqrt(p(1−p)/seen) + 1/seen)·seen⌉ smallest pairs seen so far and make the r-th the threshold.
+   * Then about (p + a few standard errors)·total pairs are ever inserted and the buffer never compacts, against
+   * ~m·(1 + ln(total/m)) insertions and a compaction every time the buffer fills. Kept pairs are still exactly
+   * those below the threshold by (value, index), so if at least m are kept at the end, the m smallest are among them;
+   * otherwise finish() reports failure and the caller reruns exactly (probability ~1e−9 at 6 sigmas).
+   */
+  private speculate(): void {
+    this.speculative = true;
+    const seen = this.offered;
+    const p = this.m / this.total;
+    const r = Math.ceil((p + this.sigmas * Math.sqrt((p * (1 - p)) / seen) + 1 / seen) * seen);
+    if (r >= this.size || r < 1) return; // nothing to gain (the buffer already holds fewer)
+    selectSmallest(this.values, this.indices, this.size, r);
+    this.size = r;
+    let mx = -Infinity;
+    for (let j = 0; j < r; j++) if (this.values[j] > mx) mx = this.values[j];
+    this.threshold = mx;
   }
 
   /** Shrinks the buffer (see the class comment); afterwards size ≥ m and every pair below threshold is kept. */
@@ -351,9 +387,15 @@ export class TailCollector {
     this.threshold = mx;
   }
 
-  /** The m smallest ascending by (value, index) (fewer if fewer were offered): views on the buffers. */
-  finish(): { values: Float64Array; indices: Uint32Array } {
-    this.compact();
+  /**
+   * The m smallest ascending by (value, index) (fewer if fewer were offered): views on the buffers. Undefined when a
+   * speculation kept fewer than m pairs of more than m offered: the caller must offer everything again to an exact
+   * collector.
+   */
+  finish(): { values: Float64Array; indices: Uint32Array } | undefined {
+    if (this.speculative && this.size < this.m && this.offered > this.size) return undefined;
+    // a buffer a little over m sorts faster whole than selected first
+    if (this.size > this.m + (this.m >>> 2)) this.compact();
     sortPairs(this.values, this.indices, this.size);
     const n = Math.min(this.size, this.m);
     return { values: this.values.subarray(0, n), indices: this.indices.subarray(0, n) };
@@ -379,6 +421,8 @@ function keepBelow(vals: Float64Array, idx: Uint32Array, size: number, t: number
 }
 
 const COLLECT_SAMPLE = 4096;
+/** samples seen before a speculating collector estimates its final cut (and shards must be ≥ 4× this to speculate) */
+const SPECULATE_AFTER = 1 << 20;
 const COLLECT_ESTIMATE_MIN = 65536;
 
 /** Partial as typed arrays (copies number[] tails; typed ones pass through). */

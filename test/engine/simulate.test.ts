@@ -3,7 +3,7 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { describe, expect, it } from 'vitest';
 import { analyticRisk, reduceRisk } from '../../lambdas/engine/risk.ts';
 import { HISTOGRAM_BINS, histogramEdges, planShards, SampleGenerator, simulateShard, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
-import { neededTail, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
+import { neededTail, TailCollector, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
 import { encodePartial, decodePacked } from '../../lambdas/engine/partial-codec.ts';
 import { buildRunResult } from '../../lambdas/engine/run.ts';
 import type { FactorModel, SimulationSettings } from '../../lambdas/engine/types.ts';
@@ -71,6 +71,29 @@ describe('simulateShard', () => {
         for (let t = 0; t < n; t++) if (!Object.is(out[t], gen.value(start + t))) mismatches++;
         expect(mismatches).toBe(0);
       }
+    }
+  });
+
+  it('speculates on large shards and reruns exactly when the speculative cut fails', () => {
+    const sim = { ...normal, simulations: 4_500_000, shards: 1 };
+    const [d] = planShards(model, sim, [0.9]);
+    const small = { ...d, start: 0, end: 4_200_000, tailSize: 20_000 };
+    const reference = simulateShardPacked(small);
+    const proto = TailCollector.prototype;
+    const finish = proto.finish;
+    let calls = 0;
+    proto.finish = function (this: TailCollector) {
+      calls++;
+      return this.speculative ? undefined : finish.call(this); // every speculation "fails"
+    };
+    try {
+      const rerun = simulateShardPacked(small);
+      expect(calls).toBe(2);
+      expect(rerun.values).toEqual(reference.values);
+      expect(rerun.indices).toEqual(reference.indices);
+      expect(rerun.histogram).toEqual(reference.histogram);
+    } finally {
+      proto.finish = finish;
     }
   });
 

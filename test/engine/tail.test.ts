@@ -113,7 +113,7 @@ describe('selection and sorting of (value, index) pairs', () => {
           const c = new TailCollector(m, m + extra);
           const data = Float64Array.from(ints, (x) => x / 8);
           for (let s = 0; s < n; s += chunkSize) c.offer(data.subarray(s, Math.min(n, s + chunkSize)), Math.min(chunkSize, n - s), 1000 + s);
-          const got = c.finish();
+          const got = c.finish()!;
           const expected = Array.from(data, (x, i) => [x, 1000 + i] as Pair).sort(byKey).slice(0, m);
           expect(Array.from(got.values)).toEqual(expected.map((p) => p[0]));
           expect(Array.from(got.indices)).toEqual(expected.map((p) => p[1]));
@@ -129,12 +129,37 @@ describe('selection and sorting of (value, index) pairs', () => {
     const data = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
     const c = new TailCollector(m, 2 * m + 50_000); // ≥ 65 536: the estimate path
     for (let s = 0; s < n; s += 65_536) c.offer(data.subarray(s), Math.min(65_536, n - s), s);
-    const got = c.finish();
+    const got = c.finish()!;
     const expected = Array.from(data, (x, i) => [x, i] as Pair).sort(byKey).slice(0, m);
     let bad = 0;
     for (let j = 0; j < m; j++) if (got.values[j] !== expected[j][0] || got.indices[j] !== expected[j][1]) bad++;
     expect(got.values.length).toBe(m);
     expect(bad).toBe(0);
+  });
+
+  it('TailCollector speculation: same tail as the exact collector, and reports failure when its cut is too low', () => {
+    const n = 4_500_000;
+    const m = 150_000;
+    const data = new Float64Array(n);
+    let x = 12345;
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1_664_525) + 1_013_904_223) | 0;
+      data[i] = (x >>> 8) / 2 ** 24; // iid-looking, with exact ties (24-bit values)
+    }
+    const run = (speculation?: { total: number; sigmas?: number }) => {
+      const c = new TailCollector(m, 2 * m, undefined, speculation);
+      for (let s = 0; s < n; s += 65_536) c.offer(data.subarray(s), Math.min(65_536, n - s), s);
+      return { c, out: c.finish() };
+    };
+    const exact = run();
+    const spec = run({ total: n });
+    expect(spec.c.speculative).toBe(true);
+    expect(exact.c.speculative).toBe(false);
+    expect(spec.c.size).toBeLessThan(1.05 * m); // never more than a few standard errors over m were kept
+    expect(Array.from(spec.out!.values)).toEqual(Array.from(exact.out!.values));
+    expect(Array.from(spec.out!.indices)).toEqual(Array.from(exact.out!.indices));
+    // a cut 8 standard errors too low keeps fewer than m: finish() says so instead of returning a wrong tail
+    expect(run({ total: n, sigmas: -8 }).out).toBeUndefined();
   });
 
   it('sortPairs on 50 000 pairs (radix path) with ties equals a full sort', () => {
