@@ -300,7 +300,9 @@ export class TailCollector {
     speculation?: { total: number; sigmas?: number },
   ) {
     if (!(m >= 1) || capacity < m) throw new RangeError(`bad tail collector m = ${m}, capacity = ${capacity}`);
-    this.cap = capacity;
+    // one slot over m, so that a compaction of a full buffer always frees space
+    this.cap = Math.max(capacity, m + 1);
+    capacity = this.cap;
     this.total = speculation?.total ?? 0;
     this.sigmas = speculation?.sigmas ?? 6;
     const reuse = scratch !== undefined && scratch.values.length >= capacity && scratch.indices.length >= capacity;
