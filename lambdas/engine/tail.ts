@@ -398,7 +398,10 @@ export class TailCollector {
     if (this.speculative && this.size < this.m && this.offered > this.size) return undefined;
     // a buffer a little over m sorts faster whole than selected first
     if (this.size > this.m + (this.m >>> 2)) this.compact();
-    sortPairs(this.values, this.indices, this.size);
+    // a shard that keeps all its samples is one of many small shards of a run whose tail is large, where memory is
+    // what binds (the local pool's N = 10^8 run): sort in place, without the radix sort's 12 bytes per pair of scratch
+    if (this.total > 0 && this.m >= this.total) comparisonSortPairs(this.values, this.indices, this.size);
+    else sortPairs(this.values, this.indices, this.size);
     const n = Math.min(this.size, this.m);
     return { values: this.values.subarray(0, n), indices: this.indices.subarray(0, n) };
   }

@@ -62,14 +62,15 @@ export function defaultWorkers(): number {
 
 /**
  * Default shard count for a local run: at least the requested shards and one per worker, and small enough that a
- * shard's buffer (≤ 1.5·tailSize pairs, 12 bytes each) stays ~ 48 MB: when the run's tail m is large, shards of at
- * most 10^6 samples; otherwise as few shards as keep every worker busy (each shard sorts its own tail, so fewer
- * shards means less sorting).
+ * shard's memory (a buffer of ≤ 2·tailSize pairs plus the radix sort's scratch of ≤ tailSize pairs, 12 bytes each)
+ * stays ~ 48 MB: when the run's tail m is large, shards of at most 10^6 samples (each then keeps all its samples and
+ * sorts them in place: 12 MB per worker); otherwise as few shards as keep every worker busy (each shard sorts its
+ * own tail, so fewer shards means less sorting).
  */
 export function localShardCount(simulations: number, requested: number, workers: number, tailSize: number): number {
   const busy = Math.max(1, workers);
   let shards = Math.max(requested, busy);
-  if (tailSize * 1.5 * 12 > 48e6) shards = Math.max(shards, Math.ceil(simulations / 1e6));
+  if (tailSize * 3 * 12 > 48e6) shards = Math.max(shards, Math.ceil(simulations / 1e6));
   return Math.min(shards, simulations);
 }
 

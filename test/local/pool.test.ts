@@ -52,6 +52,7 @@ describe('local worker pool', () => {
   it('chooses shard counts that keep every worker busy and shard buffers bounded', () => {
     expect(localShardCount(2e7, 1, 2, neededTail(2e7, confidence))).toBe(2);
     expect(localShardCount(1e8, 1, 2, neededTail(1e8, confidence))).toBe(100);
+    expect(localShardCount(2e7, 1, 2, neededTail(2e7, confidence))).toBe(2); // m ≈ 10^6: 36 MB per worker
     expect(localShardCount(1e4, 16, 2, neededTail(1e4, confidence))).toBe(16);
     expect(localShardCount(300, 1, 8, 20)).toBe(8);
   });
