@@ -63,19 +63,21 @@ async function main(): Promise<void> {
   console.log(`N = ${n.toExponential(1)}, seed ${SEED}, levels ${CONFIDENCE.join(' ')}, ${all} cores`);
 
   // best of 3, like the numpy baseline (the machine is shared: the best run is the least disturbed one)
+  // the first run of a worker count also pays for starting its workers (the pool keeps them for the next runs)
   const best = async (workers: number) => {
     let b = await timeRun(model, n, workers);
+    const first = b.seconds;
     for (let r = 1; r < 3; r++) {
       const t = await timeRun(model, n, workers);
       if (t.seconds < b.seconds) b = t;
     }
-    return b;
+    return { ...b, first };
   };
   const one = await best(1);
   const many = await best(all);
   const rows: Array<[string, number, string]> = [
-    ['varstream, 1 worker', n / one.seconds, `${one.seconds.toFixed(2)} s best of 3, ${one.shards} shard(s), VaR99 ${(100 * one.var99).toFixed(4)}%`],
-    [`varstream, ${all} workers`, n / many.seconds, `${many.seconds.toFixed(2)} s best of 3, ${many.shards} shard(s), VaR99 ${(100 * many.var99).toFixed(4)}%`],
+    ['varstream, 1 worker', n / one.seconds, `${one.seconds.toFixed(2)} s best of 3 (first ${one.first.toFixed(2)} s), ${one.shards} shard(s), VaR99 ${(100 * one.var99).toFixed(4)}%`],
+    [`varstream, ${all} workers`, n / many.seconds, `${many.seconds.toFixed(2)} s best of 3 (first ${many.first.toFixed(2)} s), ${many.shards} shard(s), VaR99 ${(100 * many.var99).toFixed(4)}%`],
   ];
   let numpyRate: number | undefined;
   if (existsSync('/usr/bin/python3')) {

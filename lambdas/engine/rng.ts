@@ -7,6 +7,11 @@
 // a splitmix-like way with a distinct constant per lane). Only 32-bit integer ops (Math.imul, shifts), so V8 keeps it
 // in int32 registers; normals come from a 256-layer ziggurat (Marsaglia–Tsang) with 52-bit magnitudes built from two
 // 32-bit outputs (8 bits layer, 1 bit sign, 23 + 29 bits mantissa), like numpy's 64-bit ziggurat.
+// Seeding stays at five fmix32 per sample (~15% of a normal sample's time): cheaper lane derivations (xor or add of
+// constants, a single multiply) leave the four lanes linearly related, and xoshiro's linear engine xors lanes
+// together (s2 ^= s0, …), so early outputs could cancel the per-sample part; each lane gets its own full mix instead.
+// simulate.ts inlines seedSample/nextInt/normal in its hot loop: any change here must be mirrored there (a test
+// checks the two bit for bit).
 
 /** murmur3's 32-bit finalizer: a bijection on 32 bits with full avalanche. */
 export function fmix32(h: number): number {
