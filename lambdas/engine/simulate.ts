@@ -263,16 +263,26 @@ export function histogramEdges(model: FactorModel, simulation: SimulationSetting
 }
 
 /**
- * counts[bin of x] += 1 for x in chunk[0..count); bin = ⌊(x − lo)/width⌋ clamped to the first/last bin (truncation is
- * the floor once x − lo ≥ 0). Integer increments into `bins` (a chunk holds < 2^32 samples), added to `counts` after.
+ * One pass over a chunk: sums[0] += x, sums[1] += x², and counts[bin of x] += 1 with bin = ⌊(x − lo)/width⌋ clamped
+ * to the first/last bin (truncation is the floor once x − lo ≥ 0). Integer increments into `bins` (a chunk holds
+ * < 2^32 samples), added to `counts` after.
  */
-function countBins(chunk: Float64Array, count: number, lo: number, invWidth: number, bins: Uint32Array, counts: Float64Array): void {
+function scanChunk(
+  chunk: Float64Array, count: number, lo: number, invWidth: number, bins: Uint32Array, counts: Float64Array, sums: Float64Array,
+): void {
   const nb = bins.length;
   bins.fill(0);
+  let sum = sums[0];
+  let sumSquares = sums[1];
   for (let t = 0; t < count; t++) {
-    const f = (chunk[t] - lo) * invWidth;
+    const x = chunk[t];
+    sum += x;
+    sumSquares += x * x;
+    const f = (x - lo) * invWidth;
     bins[f < 0 ? 0 : f >= nb ? nb - 1 : f | 0]++;
   }
+  sums[0] = sum;
+  sums[1] = sumSquares;
   for (let b = 0; b < nb; b++) counts[b] += bins[b];
 }
 
@@ -300,19 +310,13 @@ export function simulateShardPacked(
   const invWidth = 1 / bins.width;
   const counts = new Float64Array(HISTOGRAM_BINS);
   const chunkCounts = new Uint32Array(HISTOGRAM_BINS);
-  let sum = 0;
-  let sumSquares = 0;
+  const sums = new Float64Array(2);
   const chunk = new Float64Array(Math.min(n, PROGRESS_CHUNK));
   for (let c0 = start; c0 < end; c0 += PROGRESS_CHUNK) {
     const c1 = Math.min(end, c0 + PROGRESS_CHUNK);
     const count = c1 - c0;
     gen.fill(c0, count, chunk);
-    for (let t = 0; t < count; t++) {
-      const r = chunk[t];
-      sum += r;
-      sumSquares += r * r;
-    }
-    countBins(chunk, count, bins.lo, invWidth, chunkCounts, counts);
+    scanChunk(chunk, count, bins.lo, invWidth, chunkCounts, counts, sums);
     tail.offer(chunk, count, c0);
     if (onProgress) onProgress(c1 - start, n);
   }
@@ -328,7 +332,7 @@ export function simulateShardPacked(
     kept = exact.finish()!;
   }
   const { values, indices } = kept;
-  return { shard: d.shard, start, end, count: n, sum, sumSquares, values, indices, histogram: Array.from(counts) };
+  return { shard: d.shard, start, end, count: n, sum: sums[0], sumSquares: sums[1], values, indices, histogram: Array.from(counts) };
 }
 
 /** The same as simulateShardPacked with the tail as plain arrays (the JSON-shaped ShardPartial). */

@@ -314,28 +314,12 @@ export class TailCollector {
   offer(chunk: Float64Array, count: number, first: number): void {
     if (this.offered >= SPECULATE_AFTER && !this.speculative && this.total >= 4 * SPECULATE_AFTER) this.speculate();
     this.offered += count;
-    const vals = this.values;
-    const idx = this.indices;
-    const cap = this.cap;
-    let size = this.size;
-    let threshold = this.threshold;
-    for (let t = 0; t < count; t++) {
-      const r = chunk[t];
-      if (r < threshold) {
-        if (size === cap) {
-          this.size = size;
-          this.compact();
-          size = this.size;
-          threshold = this.threshold;
-          if (!(r < threshold)) continue;
-        }
-        vals[size] = r;
-        idx[size] = first + t;
-        size++;
-      }
+    // the hot loop lives in absorb(); the rare full-buffer path stays out of it (no deoptimization when it first runs)
+    let t = absorb(this, chunk, count, first, 0);
+    while (t < count) {
+      this.compact();
+      t = absorb(this, chunk, count, first, t);
     }
-    this.size = size;
-    this.threshold = threshold;
   }
 
   /**
@@ -405,6 +389,29 @@ export class TailCollector {
     const n = Math.min(this.size, this.m);
     return { values: this.values.subarray(0, n), indices: this.indices.subarray(0, n) };
   }
+}
+
+/**
+ * Appends chunk[t..) below the threshold until the buffer is full; returns where it stopped (count when done, else the
+ * position of a candidate that found the buffer full).
+ */
+function absorb(c: TailCollector, chunk: Float64Array, count: number, first: number, t: number): number {
+  const vals = c.values;
+  const idx = c.indices;
+  const cap = c.cap;
+  const threshold = c.threshold;
+  let size = c.size;
+  for (; t < count; t++) {
+    const r = chunk[t];
+    if (r < threshold) {
+      if (size === cap) break;
+      vals[size] = r;
+      idx[size] = first + t;
+      size++;
+    }
+  }
+  c.size = size;
+  return t;
 }
 
 function countBelow(vals: Float64Array, size: number, t: number): number {
