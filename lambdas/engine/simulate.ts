@@ -82,8 +82,17 @@ export class SampleGenerator {
    * loop that is bit-identical to value(); 't' uses value() itself.
    */
   fill(start: number, count: number, out: Float64Array): void {
-    if (this.df === 0) fillNormal(this, start, count, out);
-    else for (let t = 0; t < count; t++) out[t] = this.value(start + t);
+    if (this.df !== 0) {
+      for (let t = 0; t < count; t++) out[t] = this.value(start + t);
+      return;
+    }
+    // fillNormal needs one upper index word per call: split at multiples of 2^32
+    const split = (Math.floor(start / TWO32) + 1) * TWO32 - start;
+    if (split >= count) fillNormal(this, start, count, out, 0);
+    else {
+      fillNormal(this, start, split, out, 0);
+      fillNormal(this, start + split, count - split, out, split);
+    }
   }
 
   /**
@@ -135,7 +144,7 @@ const TWO32 = 4294967296;
  * inlined with the xoshiro state in local variables (V8 keeps them in registers); the rare slow path goes through the
  * stream object. Must stay bit-identical to value(): same draws in the same order, same floating-point operations.
  */
-function fillNormal(gen: SampleGenerator, start: number, count: number, out: Float64Array): void {
+function fillNormal(gen: SampleGenerator, start: number, count: number, out: Float64Array, at: number): void {
   const st = gen.stream;
   // local copies: a transpiler may turn imported bindings into getter calls
   const zk = ZK;
@@ -151,18 +160,12 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
   const h = gen.simulation.horizon;
   const draws = sd > 0 ? k + 1 : k;
   const z = new Float64Array(draws);
-  let hiSeen = -1;
-  let hiKey = 0;
+  // [start, start + count) shares its upper 32 bits (fill splits at multiples of 2^32)
+  const lo0 = start >>> 0;
+  const hiKey = st.hiKeyOf((start - lo0) / TWO32);
   for (let t = 0; t < count; t++) {
-    const i = start + t;
-    const lo = i >>> 0;
-    const hi = (i - lo) / TWO32;
-    if (hi !== hiSeen) {
-      hiSeen = hi;
-      hiKey = st.hiKeyOf(hi);
-    }
-    // seedSample(i), fmix32 inlined five times
-    let x = lo ^ hiKey;
+    // seedSample(start + t), fmix32 inlined five times; lo0 + t < 2^32, and `| 0` keeps its 32 bits
+    let x = ((lo0 + t) | 0) ^ hiKey;
     x ^= x >>> 16; x = Math.imul(x, 0x85ebca6b); x ^= x >>> 13; x = Math.imul(x, 0xc2b2ae35); x ^= x >>> 16;
     let s0 = (x + k0) | 0;
     s0 ^= s0 >>> 16; s0 = Math.imul(s0, 0x85ebca6b); s0 ^= s0 >>> 13; s0 = Math.imul(s0, 0xc2b2ae35); s0 ^= s0 >>> 16;
@@ -209,7 +212,7 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
       r += c + xd;
       if (sd > 0) r += sd * z[k];
     }
-    out[t] = r;
+    out[at + t] = r;
   }
 }
 
