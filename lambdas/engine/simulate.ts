@@ -1,8 +1,17 @@
 // Monte Carlo of portfolio returns R = βᵀF (+ α) (+ ε), streamed over a shard's sample range keeping only the tail.
 //
-// Draw order within sample i (part of the reproducibility contract, shared by the hot loop and decomposeSample):
-// for each day d = 1..h: z_1..z_k (factor normals, in model.factors order), then W ~ χ²_ν (distribution 't' only),
-// then e ~ N(0, 1) for the residual (residual 'normal' only). Days are summed in order.
+// One normal per day in the hot loop, exactly. A normal day is R = c + wᵀz with w = Lᵀβ (L = lower Cholesky of Σ),
+// c = βᵀμ, z ~ N(0, I_k). With ŵ = w/‖w‖, each sample's factor normals are defined as z = ŵ z_R + (I − ŵŵᵀ) u with
+// z_R ~ N(0, 1) and u ~ N(0, I_k) independent: the two parts are independent Gaussians with covariances ŵŵᵀ and
+// I − ŵŵᵀ, so z ~ N(0, I) exactly and F = μ + L z ~ N(μ, Σ) exactly, while wᵀz = ‖w‖ z_R. So R = c + ‖w‖ z_R for every
+// sample, and u is needed only when a sample's factors are (decompose, factorDay), never in the hot loop. Student-t:
+// the day's common scale sqrt((ν − 2)/W) multiplies the whole z, so R = c + scale·‖w‖ z_R. When w = 0 (all β zero)
+// any unit vector serves as ŵ (e_1 here): then R = c and z is still N(0, I).
+//
+// Draw order within sample i (the reproducibility contract, shared by value, the hot loop, decompose and factorDay):
+// for each day d = 1..h: z_R,d, then W_d ~ χ²_ν (distribution 't' only), then ε_d ~ N(0, 1) for the residual
+// (residual 'normal' only); after all days, for each day d = 1..h: u_d (k normals, in model.factors order). The hot
+// loop stops before the u's. Days are summed in order.
 // With distribution 't' the factors are multivariate Student-t with covariance Σ (one W per day shared by all
 // factors); the residual ε stays normal N(0, s²) — the regression's s² is not a t scale.
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
@@ -17,18 +26,25 @@ export function choleskyLower(cov: number[][]): number[][] {
   return chol.lowerTriangularMatrix.to2DArray();
 }
 
-/** Precomputed constants of one (model, simulation) pair: a normal day is R = c + Σ_l w_l z_l with w = Lᵀβ. */
+/** Precomputed constants of one (model, simulation) pair: a normal day is R = c + ‖w‖ z_R with w = Lᵀβ. */
 export class SampleGenerator {
   readonly k: number;
   readonly lower: number[][];
   readonly w: Float64Array;
+  /** ‖w‖ = sqrt(βᵀΣβ): the sd of a normal day's factor part */
+  readonly norm: number;
+  /** ŵ = w/‖w‖ (e_1 when w = 0): the direction z_R lies along */
+  readonly unit: Float64Array;
   /** βᵀμ (+ α with intercept) */
   readonly c: number;
   readonly residualSd: number;
   readonly df: number;
   readonly stream: SampleStream;
-  /** decompose()'s normals (reused: attribution regenerates ~10^5 samples) */
+  // per-day scratch of decompose/factorDay (reused: attribution regenerates ~10^5 samples)
+  private readonly zR: Float64Array;
+  private readonly scale: Float64Array;
   private readonly z: Float64Array;
+  private readonly day: Float64Array;
 
   constructor(
     readonly model: FactorModel,
@@ -44,6 +60,12 @@ export class SampleGenerator {
       for (let j = l; j < k; j++) s += this.lower[j][l] * model.beta[j];
       this.w[l] = s;
     }
+    let ss = 0;
+    for (let l = 0; l < k; l++) ss += this.w[l] * this.w[l];
+    this.norm = Math.sqrt(ss);
+    this.unit = new Float64Array(k);
+    if (this.norm > 0) for (let l = 0; l < k; l++) this.unit[l] = this.w[l] / this.norm;
+    else if (k > 0) this.unit[0] = 1; // w = 0: any direction is exact (wᵀz = 0 = ‖w‖ z_R)
     let c = 0;
     for (let j = 0; j < k; j++) c += model.beta[j] * model.mu[j];
     this.c = c + (simulation.intercept ? model.alpha : 0);
@@ -52,24 +74,26 @@ export class SampleGenerator {
       if (simulation.df === null || !(simulation.df > 2)) throw new Error('distribution t needs df > 2');
       this.df = simulation.df;
     } else this.df = 0;
-    if (!Number.isInteger(simulation.horizon) || simulation.horizon < 1) throw new Error('horizon must be a positive integer');
+    const h = simulation.horizon;
+    if (!Number.isInteger(h) || h < 1) throw new Error('horizon must be a positive integer');
     this.stream = new SampleStream(simulation.seed);
+    this.zR = new Float64Array(h);
+    this.scale = new Float64Array(h);
     this.z = new Float64Array(k);
+    this.day = new Float64Array(k);
   }
 
   /** Portfolio return of sample i (h-day sum). */
   value(i: number): number {
     const s = this.stream;
-    const w = this.w;
-    const k = this.k;
+    const norm = this.norm;
     const h = this.simulation.horizon;
     const df = this.df;
     const sd = this.residualSd;
     s.seedSample(i);
     let r = 0;
     for (let d = 0; d < h; d++) {
-      let x = 0;
-      for (let l = 0; l < k; l++) x += w[l] * s.normal();
+      let x = norm * s.normal();
       if (df > 0) x *= Math.sqrt((df - 2) / s.chiSquare(df));
       r += this.c + x;
       if (sd > 0) r += sd * s.normal();
@@ -96,45 +120,70 @@ export class SampleGenerator {
   }
 
   /**
+   * Sample i's hot-loop draws (z_R,d and the day scales into this.zR/this.scale) and its residual sum Σ_d sd·ε_d; the
+   * stream is left at the first u.
+   */
+  private hotDraws(i: number): number {
+    const s = this.stream;
+    const { df, residualSd, zR, scale } = this;
+    const h = this.simulation.horizon;
+    let residual = 0;
+    s.seedSample(i);
+    for (let d = 0; d < h; d++) {
+      zR[d] = s.normal();
+      scale[d] = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
+      if (residualSd > 0) residual += residualSd * s.normal();
+    }
+    return residual;
+  }
+
+  /** Draws u_d and writes day d's factor returns F = μ + scale_d·L(ŵ z_R,d + u − ŵ(ŵᵀu)) into out. */
+  private nextDay(d: number, out: Float64Array): void {
+    const s = this.stream;
+    const { k, lower, unit, z } = this;
+    const mu = this.model.mu;
+    let dot = 0;
+    for (let l = 0; l < k; l++) {
+      z[l] = s.normal();
+      dot += unit[l] * z[l];
+    }
+    const zr = this.zR[d];
+    for (let l = 0; l < k; l++) z[l] = unit[l] * zr + (z[l] - unit[l] * dot);
+    const sc = this.scale[d];
+    for (let j = 0; j < k; j++) {
+      let lz = 0;
+      for (let l = 0; l <= j; l++) lz += lower[j][l] * z[l];
+      out[j] = mu[j] + sc * lz;
+    }
+  }
+
+  /**
    * Sample i split into per-factor contributions β_j Σ_d F_{j,d}, the intercept h·α (when on) and the residual Σ_d ε_d
    * (when on), regenerated from the same stream as value(i). `factors` must have length k.
    */
   decompose(i: number, factors: Float64Array): { intercept: number; residual: number } {
-    const s = this.stream;
-    const { k, lower, df, residualSd } = this;
-    const { beta, mu } = this.model;
+    const { k } = this;
+    const beta = this.model.beta;
     const h = this.simulation.horizon;
-    const z = this.z;
+    const f = this.day;
     factors.fill(0);
-    let residual = 0;
-    s.seedSample(i);
+    const residual = this.hotDraws(i);
     for (let d = 0; d < h; d++) {
-      for (let l = 0; l < k; l++) z[l] = s.normal();
-      const scale = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
-      for (let j = 0; j < k; j++) {
-        let lz = 0;
-        for (let l = 0; l <= j; l++) lz += lower[j][l] * z[l];
-        factors[j] += beta[j] * (mu[j] + scale * lz);
-      }
-      if (residualSd > 0) residual += residualSd * s.normal();
+      this.nextDay(d, f);
+      for (let j = 0; j < k; j++) factors[j] += beta[j] * f[j];
     }
     return { intercept: this.simulation.intercept ? h * this.model.alpha : 0, residual };
   }
 
-  /** Factor returns of sample i's first day (F = μ + scale·L z); for tests of the factor distribution. */
-  factorDay(i: number, out: Float64Array): void {
-    const s = this.stream;
-    const { k, lower, df } = this;
-    const z = new Float64Array(k);
-    s.seedSample(i);
-    for (let l = 0; l < k; l++) z[l] = s.normal();
-    const scale = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
-    for (let j = 0; j < k; j++) {
-      let lz = 0;
-      for (let l = 0; l <= j; l++) lz += lower[j][l] * z[l];
-      out[j] = this.model.mu[j] + scale * lz;
-    }
+  /** Factor returns of sample i's day d (0-based; default the first): F = μ + scale·L z. For tests of F's law. */
+  factorDay(i: number, out: Float64Array, day = 0): void {
+    const h = this.simulation.horizon;
+    if (!(day >= 0 && day < h)) throw new RangeError(`day must be in [0, ${h}), got ${day}`);
+    this.hotDraws(i);
+    for (let d = 0; d < day; d++) this.nextDay(d, out); // the earlier days' u come first in the stream
+    this.nextDay(day, out);
   }
+
 }
 
 const TWO32 = 4294967296;
@@ -142,7 +191,8 @@ const TWO32 = 4294967296;
 /**
  * The hot loop of value() for distribution 'normal': SampleStream.seedSample, nextInt and the ziggurat's fast path
  * inlined with the xoshiro state in local variables (V8 keeps them in registers); the rare slow path goes through the
- * stream object. Must stay bit-identical to value(): same draws in the same order, same floating-point operations.
+ * stream object. Per day it draws z_R (and ε with the residual) and never the u's. Must stay bit-identical to value():
+ * same draws in the same order, same floating-point operations.
  */
 function fillNormal(gen: SampleGenerator, start: number, count: number, out: Float64Array, at: number): void {
   const st = gen.stream;
@@ -153,13 +203,11 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
   const k1 = st.k1;
   const k2 = st.k2;
   const k3 = st.k3;
-  const w = gen.w;
-  const k = gen.k;
+  const norm = gen.norm;
   const c = gen.c;
   const sd = gen.residualSd;
   const h = gen.simulation.horizon;
-  const draws = sd > 0 ? k + 1 : k;
-  const z = new Float64Array(draws);
+  const draws = sd > 0 ? 2 : 1;
   // [start, start + count) shares its upper 32 bits (fill splits at multiples of 2^32)
   const lo0 = start >>> 0;
   const hiKey = st.hiKeyOf((start - lo0) / TWO32);
@@ -178,6 +226,7 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
     if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
     let r = 0;
     for (let d = 0; d < h; d++) {
+      // l = 0: z_R (the day's factor part); l = 1: ε (residual only)
       for (let l = 0; l < draws; l++) {
         let v = 0;
         for (;;) {
@@ -205,12 +254,9 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
             break;
           }
         }
-        z[l] = v;
+        if (l === 0) r += c + norm * v;
+        else r += sd * v;
       }
-      let xd = 0;
-      for (let l = 0; l < k; l++) xd += w[l] * z[l];
-      r += c + xd;
-      if (sd > 0) r += sd * z[k];
     }
     out[at + t] = r;
   }

@@ -3,6 +3,7 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { describe, expect, it } from 'vitest';
 import { analyticRisk, reduceRisk } from '../../lambdas/engine/risk.ts';
 import { HISTOGRAM_BINS, histogramEdges, planShards, SampleGenerator, simulateShard, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
+import { SampleStream } from '../../lambdas/engine/rng.ts';
 import { neededTail, TailCollector, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
 import { encodePartial, decodePacked } from '../../lambdas/engine/partial-codec.ts';
 import { buildRunResult } from '../../lambdas/engine/run.ts';
@@ -104,6 +105,131 @@ describe('simulateShard', () => {
       const parts = gen.decompose(i, f);
       expect(f[0] + f[1] + f[2] + parts.intercept + parts.residual).toBeCloseTo(gen.value(i), 14);
     }
+  });
+
+  it('decompose: Σ_j β_j Σ_d F_{j,d} (+ hα) (+ Σ_d ε_d) equals value(i) for every sample (the projection is exact)', () => {
+    const configs: Array<Partial<SimulationSettings>> = [
+      {},
+      { residual: 'normal', intercept: true, horizon: 5 },
+      { distribution: 't', df: 4.5, horizon: 3, seed: 2 ** 40 + 3 },
+    ];
+    const f = new Float64Array(3);
+    for (const cfg of configs) {
+      const gen = new SampleGenerator(model, { ...normal, ...cfg });
+      const sdH = gen.norm * Math.sqrt(gen.simulation.horizon);
+      let worst = 0;
+      let worstTail = 0;
+      let tailSamples = 0;
+      for (let i = 0; i < 20_000; i++) {
+        const parts = gen.decompose(i, f);
+        const v = gen.value(i);
+        const diff = Math.abs(f[0] + f[1] + f[2] + parts.intercept + parts.residual - v);
+        worst = Math.max(worst, diff / sdH);
+        // a return that crosses zero has no relative scale; tail-sized ones (|R| > 2 sd) do
+        if (Math.abs(v) > 2 * sdH) {
+          tailSamples++;
+          worstTail = Math.max(worstTail, diff / Math.abs(v));
+        }
+      }
+      expect(worst).toBeLessThan(2e-14);
+      expect(tailSamples).toBeGreaterThan(200);
+      expect(worstTail).toBeLessThan(1e-14);
+    }
+  });
+
+  it('follows the draw-order contract: z_R first (R = c + ‖w‖ z_R), then u gives F = μ + L(ŵ z_R + u − ŵ ŵᵀu)', () => {
+    const gen = new SampleGenerator(model, { ...normal, intercept: true });
+    const lower = gen.lower;
+    let wNorm2 = 0;
+    for (let l = 0; l < 3; l++) {
+      let w = 0;
+      for (let j = l; j < 3; j++) w += lower[j][l] * model.beta[j];
+      wNorm2 += w * w;
+    }
+    // ‖Lᵀβ‖² = βᵀΣβ
+    let v = 0;
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) v += model.beta[i] * model.cov[i][j] * model.beta[j];
+    expect(gen.norm).toBeCloseTo(Math.sqrt(v), 15);
+    expect(Math.abs(wNorm2 / v - 1)).toBeLessThan(1e-14);
+    const stream = new SampleStream(normal.seed);
+    const f = new Float64Array(3);
+    for (const i of [0, 5, 99_999, 2 ** 32 - 1]) {
+      stream.seedSample(i);
+      const zR = stream.normal();
+      const c = 0.9 * 0.0012 + 0.2 * 0.0006 + 0.15 * 0.0004 + 0.0002;
+      expect(Math.abs(gen.value(i) - (c + gen.norm * zR))).toBeLessThan(1e-17);
+      const u = [stream.normal(), stream.normal(), stream.normal()];
+      const dot = u.reduce((s, x, l) => s + x * gen.unit[l], 0);
+      const z = u.map((x, l) => gen.unit[l] * zR + x - gen.unit[l] * dot);
+      gen.factorDay(i, f);
+      for (let j = 0; j < 3; j++) {
+        let lz = 0;
+        for (let l = 0; l <= j; l++) lz += lower[j][l] * z[l];
+        expect(Math.abs(f[j] - (model.mu[j] + lz))).toBeLessThan(1e-17);
+      }
+    }
+  });
+
+  it('normal factors have mean μ and covariance Σ on every day, days uncorrelated (z = ŵ z_R + (I − ŵŵᵀ)u ~ N(0, I))', () => {
+    const gen = new SampleGenerator(model, { ...normal, residual: 'normal', horizon: 2 });
+    const n = 150_000;
+    const f0 = new Float64Array(3);
+    const f1 = new Float64Array(3);
+    const sums = [new Float64Array(3), new Float64Array(3)];
+    const cross = [new Float64Array(9), new Float64Array(9), new Float64Array(9)]; // day 0, day 1, day 0 × day 1
+    for (let i = 0; i < n; i++) {
+      gen.factorDay(i, f0, 0);
+      gen.factorDay(i, f1, 1);
+      for (let a = 0; a < 3; a++) {
+        sums[0][a] += f0[a];
+        sums[1][a] += f1[a];
+        for (let b = 0; b < 3; b++) {
+          cross[0][a * 3 + b] += f0[a] * f0[b];
+          cross[1][a * 3 + b] += f1[a] * f1[b];
+          cross[2][a * 3 + b] += f0[a] * f1[b];
+        }
+      }
+    }
+    const cov = (c: Float64Array, s: Float64Array, t: Float64Array, a: number, b: number) => c[a * 3 + b] / n - (s[a] / n) * (t[b] / n);
+    for (let a = 0; a < 3; a++) {
+      for (const d of [0, 1]) expect(Math.abs(sums[d][a] / n - model.mu[a])).toBeLessThan(4 * Math.sqrt(model.cov[a][a] / n));
+      for (let b = 0; b < 3; b++) {
+        for (const d of [0, 1]) expect(Math.abs(cov(cross[d], sums[d], sums[d], a, b) / model.cov[a][b] - 1)).toBeLessThan(0.03);
+        // independent days: cross-covariance within 5 standard errors of 0
+        const se = Math.sqrt((model.cov[a][a] * model.cov[b][b]) / n);
+        expect(Math.abs(cov(cross[2], sums[0], sums[1], a, b))).toBeLessThan(5 * se);
+      }
+    }
+  });
+
+  it('all β zero (w = 0): R = c exactly and the factors still have covariance Σ', () => {
+    const zero = { ...model, beta: [0, 0, 0] };
+    const gen = new SampleGenerator(zero, { ...normal, intercept: true });
+    expect(gen.norm).toBe(0);
+    const out = new Float64Array(1000);
+    gen.fill(0, 1000, out);
+    expect(out.every((x) => x === zero.alpha)).toBe(true);
+    const n = 100_000;
+    const f = new Float64Array(3);
+    const sums = new Float64Array(3);
+    const cross = new Float64Array(9);
+    for (let i = 0; i < n; i++) {
+      gen.factorDay(i, f);
+      for (let a = 0; a < 3; a++) {
+        sums[a] += f[a];
+        for (let b = 0; b < 3; b++) cross[a * 3 + b] += f[a] * f[b];
+      }
+    }
+    for (let a = 0; a < 3; a++) {
+      expect(Number.isFinite(sums[a])).toBe(true);
+      for (let b = 0; b < 3; b++) {
+        const c = cross[a * 3 + b] / n - (sums[a] / n) * (sums[b] / n);
+        expect(Math.abs(c / model.cov[a][b] - 1)).toBeLessThan(0.04);
+      }
+    }
+    const parts = gen.decompose(7, f);
+    expect(Array.from(f)).toEqual([0, 0, 0]);
+    expect(parts.intercept).toBe(zero.alpha);
   });
 
   it('plans contiguous shards covering [0, N)', () => {
