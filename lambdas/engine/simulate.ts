@@ -313,8 +313,8 @@ export function histogramEdges(model: FactorModel, simulation: SimulationSetting
 
 /**
  * One pass over a chunk: sums[0] += x, sums[1] += x², and counts[bin of x] += 1 with bin = ⌊(x − lo)/width⌋ clamped
- * to the first/last bin (truncation is the floor once x − lo ≥ 0). Integer increments into `bins` (a chunk holds
- * < 2^32 samples), added to `counts` after.
+ * to the first/last bin (clamped to [0, nb − 1] first, so truncation is the floor). Integer increments into `bins`
+ * (a chunk holds < 2^32 samples), added to `counts` after.
  */
 function scanChunk(
   chunk: Float64Array, count: number, lo: number, invWidth: number, bins: Uint32Array, counts: Float64Array, sums: Float64Array,
@@ -327,8 +327,8 @@ function scanChunk(
     const x = chunk[t];
     sum += x;
     sumSquares += x * x;
-    const f = (x - lo) * invWidth;
-    bins[f < 0 ? 0 : f >= nb ? nb - 1 : f | 0]++;
+    // clamp by min/max, not ternaries: two data-dependent branches per sample cost ~3× here (NaN still goes to bin 0)
+    bins[Math.min(Math.max((x - lo) * invWidth, 0), nb - 1) | 0]++;
   }
   sums[0] = sum;
   sums[1] = sumSquares;
