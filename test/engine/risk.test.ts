@@ -127,7 +127,7 @@ describe('run result', () => {
     expect(sim).toEqual({ simulations: 5000, shards: 1, seed: 20240430, distribution: 't', df: 7, residual: 'none', intercept: false, horizon: 1 });
     expect(simulationSettings(parseSettings({ df: 7 })).df).toBeNull();
     const reduced = reduce({ ...sim, simulations: 5000 }, { shocks: settings.shocks });
-    const fit = { observations: 333, selected: ['XLK', 'MTUM', 'VLUE'] } as unknown as FitResult;
+    const fit = { observations: 333, selected: ['XLK', 'MTUM', 'VLUE'], full: {}, final: {} } as unknown as FitResult;
     const run = buildRunResult(fit, model, settings, reduced, { simulate: 1 });
     expect(run).toMatchObject({ observations: 333, model, simulation: sim, value: 1e6, timings: { simulate: 1 } });
     expect(run.risk).toBe(reduced.risk);

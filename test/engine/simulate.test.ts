@@ -376,7 +376,7 @@ describe('histogram of all samples', () => {
     expect(p.histogram![0]).toBe(low);
     expect(p.histogram![HISTOGRAM_BINS - 1]).toBe(high);
     const reduced = reduceWith(3);
-    const result = buildRunResult({} as never, model, { value: undefined } as never, reduced, {}, sim);
+    const result = buildRunResult({ full: {}, final: {} } as never, model, { value: undefined } as never, reduced, {}, sim);
     expect(result.histogram).toEqual(reduced.histogram);
     // a partial without counts (an older shard) drops the histogram rather than reporting a partial one
     const merger = new TailMerger(sim.simulations, neededTail(sim.simulations, confidence));
