@@ -2,8 +2,6 @@
 // window, take the Monte Carlo VaR per level, count the out-of-sample days whose return falls below −VaR and test them
 // (Kupiec, Christoffersen, conditional coverage, Basel traffic light). With --window/--step the model is re-fitted
 // every S out-of-sample days on the W days before that day.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { isRealDate, type Settings } from '../../lambdas/engine/config.ts';
 import { backtest, type BacktestResult, type BacktestSeries, type RollingSpec } from '../../lambdas/engine/backtest.ts';
@@ -14,7 +12,7 @@ import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts'
 import { planShards, SampleGenerator, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import { InputError, type FactorModel, type Histogram, type ReturnsData, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
-import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson } from './common.ts';
+import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { InputOptions } from './common.ts';
 import { num, pval } from './format.ts';
 
@@ -142,8 +140,7 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
   if (opts.report) {
     // the run carries the shards' summed histogram; regenerating every sample is only a fallback
     const html = renderReport(run.histogram ? run : { ...run, histogram: histogramOf(model, simulation) }, { backtest: { ...result, series } });
-    mkdirSync(dirname(opts.report), { recursive: true });
-    writeFileSync(opts.report, html);
+    writeReport(opts.report, html);
   }
   return { run, backtest: result, series };
 }

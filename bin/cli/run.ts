@@ -10,11 +10,13 @@ import { stressTest } from '../../lambdas/engine/stress.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
 import { defaultWorkers, localShardCount, runShards } from '../../lambdas/local/pool.ts';
-import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson } from './common.ts';
+import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
+import { renderReport } from '../../lambdas/engine/report.ts';
 import type { InputOptions } from './common.ts';
 import { num } from './format.ts';
 
 interface RunOptions extends InputOptions {
+  report?: string;
   simulations?: string;
   shards?: string;
   workers?: string;
@@ -84,7 +86,8 @@ export function register(program: Command): void {
     .option('--horizon <h>', 'days: each sample is the sum of h independent daily returns (default 1)')
     .option('--value <v>', 'portfolio value: also report VaR and ES in money')
     .option('--confidence <list>', 'comma-separated confidence levels (default 0.99,0.975,0.95)')
-    .option('--shock <list>', 'stress test FACTOR=RETURN[,…] (absolute factor returns for a day); repeatable', collect);
+    .option('--shock <list>', 'stress test FACTOR=RETURN[,…] (absolute factor returns for a day); repeatable', collect)
+    .option('--report <file>', 'also write the self-contained HTML report of the run');
   cmd.action(
     runCli(async (csv: string, opts: RunOptions) => {
       if (opts.distribution !== undefined && opts.distribution !== 'normal' && opts.distribution !== 't') {
@@ -100,7 +103,9 @@ export function register(program: Command): void {
       }
       const settings = settingsFromOptions(opts, runFlags(opts));
       const run = await runLocal(csv, settings, workers, !opts.json);
+      if (opts.report !== undefined) writeReport(opts.report, renderReport(run));
       process.stdout.write(opts.json ? toJson(run) : formatRun(run, settings));
+      if (opts.report !== undefined && !opts.json) process.stdout.write(`report: ${opts.report}\n`);
     }),
   );
 }

@@ -2,7 +2,7 @@
 // local stack produce the identical RunResult.
 import type { Settings } from './config.ts';
 import type { Reduced } from './risk.ts';
-import type { FactorModel, FitResult, RunResult, SimulationSettings } from './types.ts';
+import type { FactorModel, FitResult, Regression, RunResult, SimulationSettings } from './types.ts';
 
 /** The simulation part of the settings (df is null unless distribution is 't'). */
 export function simulationSettings(settings: Settings): SimulationSettings {
@@ -32,6 +32,8 @@ export function buildRunResult(
 ): RunResult {
   const result: RunResult = {
     ...fit,
+    full: withoutResiduals(fit.full),
+    final: withoutResiduals(fit.final),
     model,
     simulation,
     risk: reduced.risk,
@@ -42,4 +44,10 @@ export function buildRunResult(
   if (settings.value !== undefined) result.value = settings.value;
   if (reduced.histogram !== undefined) result.histogram = reduced.histogram;
   return result;
+}
+
+/** The residual series served the model's s²; the run JSON keeps its summary (diagnostics, Q-Q), not 2·n numbers. */
+function withoutResiduals(r: Regression): Regression {
+  const { residuals: _, ...rest } = r;
+  return rest;
 }
