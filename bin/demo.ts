@@ -3,7 +3,8 @@
 // starts, prints the story (screening, final model, VaR/ES, closed-form cross-check, timings), writes the run JSON to
 // out/demo-run.json and, when the backtest module is present, backtests the sample out of sample.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { makeDirectories } from '../lambdas/local/directories.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,7 +112,7 @@ async function main(): Promise<number> {
     const tDone = performance.now();
     console.log(`  run ${runId} ${run.status} ${seconds(tDone - tUploaded)} after the upload (GET /runs/${runId} → ${res.status})`);
     console.log('');
-    await mkdir(fileURLToPath(new URL('out/', ROOT)), { recursive: true });
+    makeDirectories(fileURLToPath(new URL('out/', ROOT)));
     await writeFile(OUT_FILE, JSON.stringify(run, null, 2) + '\n');
     if (run.status !== 'SUCCEEDED') {
       console.error(`run ${run.status}: ${run.error}`);

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
 main().catch((e) => {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'EADDRINUSE') console.error(`varstream local: port in use (${err.message}); set VARSTREAM_API_PORT / VARSTREAM_S3_PORT / VARSTREAM_DYNAMODB_PORT, 0 = any free port`);
-  else console.error(`varstream local: ${err.stack ?? err.message}`);
+  else if (err.syscall === 'mkdir') console.error(`varstream local: cannot create the data directory (VARSTREAM_DATA_DIR): ${err.code} ${err.path}`);
+  else console.error(`varstream local: ${process.env.VARSTREAM_DEBUG ? (err.stack ?? err.message) : err.message}`);
   process.exit(1);
 });

@@ -1,7 +1,8 @@
 // What every varstream command shares: the input flags, settings from a config file plus flags, loading a CSV, and
 // the error contract (InputError → one `FILE:LINE:COLUMN: message` line on stderr, exit 2; anything else → exit 1).
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { makeDirectories } from '../../lambdas/local/directories.ts';
 import type { Command } from 'commander';
 import { parseSettings, parseSettingsJson } from '../../lambdas/engine/config.ts';
 import type { Settings } from '../../lambdas/engine/config.ts';
@@ -127,19 +128,11 @@ export function toJson(value: unknown): string {
 /** Writes an HTML report (creating its folder); an unwritable path is the user's input problem (exit 2). */
 export function writeReport(path: string, html: string): void {
   try {
-    makeDirectories(dirname(resolve(path)));
+    makeDirectories(dirname(path));
     writeFileSync(path, html);
   } catch (e) {
     throw new InputError(path, 1, 1, `cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-}
-
-/** mkdir -p one level at a time: Node 20's recursive mkdirSync spins forever under /proc, so bad paths must fail here. */
-function makeDirectories(dir: string): void {
-  if (existsSync(dir)) return;
-  const parent = dirname(dir);
-  if (parent !== dir) makeDirectories(parent);
-  mkdirSync(dir);
 }
 
 /** Prints an error by the CLI contract and sets the exit status (2 for input problems, 1 for bugs). */

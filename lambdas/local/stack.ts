@@ -2,7 +2,8 @@
 // VARSTREAM_DATA_DIR, the upload trigger (s3rver's object-created events → the Trigger step), the pipeline's steps on
 // worker threads, the REST API on node:http and the schedule on croner. Nothing here is AWS-free by mocking: the
 // handlers talk to the local servers through the real SDK clients of the adapters.
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { makeDirectories } from './directories.ts';
 import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
@@ -171,8 +172,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     });
     if (options.removeDataOnStop) closers.push(() => rm(dataDir, { recursive: true, force: true }));
-    await mkdir(resolve(dataDir, 's3'), { recursive: true });
-    await mkdir(resolve(dataDir, 'dynamodb'), { recursive: true });
+    makeDirectories(resolve(dataDir, 's3'));
+    makeDirectories(resolve(dataDir, 'dynamodb'));
 
     const S3rver = require('s3rver');
     const s3: S3rverServer = new S3rver({
