@@ -121,28 +121,21 @@ export class Pipeline extends Construct {
     const reduce = invoke('Reduce', compute.reduce, 'Merge tails, VaR/ES, attribution, stress; writes SUCCEEDED');
     reduce.addCatch(recordFailure, catchAll);
     // Reduce's input drops the descriptors (they can be 100s of KB), keeps what it needs
+    const reduceFields = {
+      'runId.$': '$.runId',
+      'portfolioId.$': '$.portfolioId',
+      'input.$': '$.input',
+      'createdAt.$': '$.createdAt',
+      'shardCount.$': '$.shardCount',
+      'context.$': '$.context',
+    };
     const reduceInput = new sfn.Pass(this, 'ReduceInput', {
       comment: 'Keep only what Reduce needs',
-      parameters: {
-        'runId.$': '$.runId',
-        'portfolioId.$': '$.portfolioId',
-        'input.$': '$.input',
-        'createdAt.$': '$.createdAt',
-        'shardCount.$': '$.shardCount',
-        'context.$': '$.context',
-        'partials.$': '$.partials',
-      },
+      parameters: { ...reduceFields, 'partials.$': '$.partials' },
     });
     const reduceInputDistributed = new sfn.Pass(this, 'ReduceInputDistributed', {
       comment: 'Partials are in S3 under partials/<runId>/',
-      parameters: {
-        'runId.$': '$.runId',
-        'portfolioId.$': '$.portfolioId',
-        'input.$': '$.input',
-        'createdAt.$': '$.createdAt',
-        'shardCount.$': '$.shardCount',
-        'context.$': '$.context',
-      },
+      parameters: reduceFields,
     });
     reduceInput.next(reduce);
     reduceInputDistributed.next(reduce);
