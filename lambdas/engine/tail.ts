@@ -40,6 +40,7 @@ export interface TailRanks {
 export function tailRanks(simulations: number, confidence: number): TailRanks {
   const n = simulations;
   const q = tailProbability(confidence);
+  // numpy's 'linear' method: virtual index (n − 1)·q (not its generic n·q + (1 − q) − 1 form, which differs by an ulp)
   const pos = (n - 1) * q;
   const lower = Math.floor(pos);
   const upper = Math.min(lower + 1, n - 1);

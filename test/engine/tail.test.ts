@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePacked, decodePartial, encodePartial, partialToMessage, resolvePartial } from '../../lambdas/engine/partial-codec.ts';
@@ -201,15 +202,17 @@ const sim = (n: number): SimulationSettings => ({
 });
 
 describe('quantile and ES from the tail', () => {
-  it("matches numpy.percentile (linear) on a fixture: x = 0.03 sin(1.7 i) + 0.01 cos(0.31 i), n = 1237", () => {
-    const n = 1237;
-    const x = Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 0.03 + Math.cos(i * 0.31) * 0.01);
-    const r = reduceRisk([brutePartial(x, 0, 0, n, neededTail(n, [0.99, 0.975, 0.95]))], oneFactor, sim(n), [0.99, 0.975, 0.95]);
-    // np.percentile(x, [1, 2.5, 5])
-    const numpy = [-0.03903682369350927, -0.03772426797655386, -0.03416504396210734];
-    expect(r.risk['0.99'].quantile).toBeCloseTo(numpy[0], 15);
-    expect(r.risk['0.975'].quantile).toBeCloseTo(numpy[1], 15);
-    expect(r.risk['0.95'].quantile).toBeCloseTo(numpy[2], 15);
+  it('equals numpy.percentile (linear) to the last bit (fixture: scripts/make_percentile_fixture.py)', () => {
+    const fixture = JSON.parse(readFileSync('test/fixtures/numpy/percentile.json', 'utf8')) as {
+      cases: Array<{ n: number; percentile: Record<string, number> }>;
+    };
+    const levels = [0.99, 0.975, 0.95];
+    for (const { n, percentile } of fixture.cases) {
+      // the same doubles numpy saw: small integers divided by 1e4 are correctly rounded in both
+      const x = Array.from({ length: n }, (_, i) => (((i * 7919) % 10007) - 5003) / 1e4);
+      const r = reduceRisk([brutePartial(x, 0, 0, n, neededTail(n, levels))], oneFactor, sim(n), levels);
+      expect([r.risk['0.99'].quantile, r.risk['0.975'].quantile, r.risk['0.95'].quantile]).toEqual([percentile['1'], percentile['2.5'], percentile['5']]);
+    }
   });
 
   it('quantile = linear interpolation at (N−1)q and ES = −mean of the ⌈Nq⌉ smallest on the full sorted array (property)', () => {
