@@ -3,17 +3,9 @@
 import type { ShardPartial } from './types.ts';
 
 /** A partial with its tail in typed arrays (what workers and the binary codec pass around; no number[] copies). */
-export interface PackedPartial {
-  shard: number;
-  start: number;
-  end: number;
-  count: number;
-  sum: number;
-  sumSquares: number;
+export interface PackedPartial extends Omit<ShardPartial, 'values' | 'indices' | 'ref'> {
   values: Float64Array;
   indices: Uint32Array;
-  /** the shard's counts in the run's histogram bins (simulate.ts histogramEdges) */
-  histogram?: number[];
 }
 
 /**

@@ -5,23 +5,13 @@ import { parseSettings } from '../../lambdas/engine/config.ts';
 import { planShards, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
 import { stressTest } from '../../lambdas/engine/stress.ts';
 import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
+import { LEVELS, threeFactorModel } from '../support/models.ts';
 
-const model: FactorModel = {
-  factors: ['XLK', 'MTUM', 'VLUE'],
-  beta: [0.9, 0.2, 0.15],
-  alpha: 0.0002,
-  residualVariance: 4e-5,
-  mu: [0.0012, 0.0006, 0.0004],
-  cov: [
-    [1.6e-4, 8e-5, 5e-5],
-    [8e-5, 1.0e-4, 4e-5],
-    [5e-5, 4e-5, 8e-5],
-  ],
-};
+const model = threeFactorModel;
 const base: SimulationSettings = {
   simulations: 100_000, shards: 3, seed: 11, distribution: 'normal', df: null, residual: 'none', intercept: false, horizon: 1,
 };
-const confidence = [0.99, 0.975, 0.95];
+const confidence = LEVELS;
 const reduce = (sim: SimulationSettings, options = {}) =>
   reduceRisk(planShards(model, sim, confidence).map((d) => simulateShardPacked(d)), model, sim, confidence, options);
 

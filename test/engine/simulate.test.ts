@@ -8,21 +8,10 @@ import { neededTail, TailCollector, TailMerger, tailRanks } from '../../lambdas/
 import { encodePartial, decodePacked } from '../../lambdas/engine/partial-codec.ts';
 import { buildRunResult } from '../../lambdas/engine/run.ts';
 import type { FactorModel, SimulationSettings } from '../../lambdas/engine/types.ts';
+import { LEVELS, threeFactorModel } from '../support/models.ts';
 
-// close to the sample model's three factors (XLK, MTUM, VLUE) fitted on 2023-01..2024-04
-export const model: FactorModel = {
-  factors: ['XLK', 'MTUM', 'VLUE'],
-  beta: [0.9, 0.2, 0.15],
-  alpha: 0.0002,
-  residualVariance: 4e-5,
-  mu: [0.0012, 0.0006, 0.0004],
-  cov: [
-    [1.6e-4, 8e-5, 5e-5],
-    [8e-5, 1.0e-4, 4e-5],
-    [5e-5, 4e-5, 8e-5],
-  ],
-};
-const confidence = [0.99, 0.975, 0.95];
+const model = threeFactorModel;
+const confidence = LEVELS;
 const normal: SimulationSettings = {
   simulations: 1_000_000, shards: 1, seed: 20240430, distribution: 'normal', df: null, residual: 'none', intercept: false, horizon: 1,
 };

@@ -4,20 +4,10 @@ import { planShards } from '../../lambdas/engine/simulate.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import type { FactorModel, SimulationSettings } from '../../lambdas/engine/types.ts';
+import { LEVELS, threeFactorModel } from '../support/models.ts';
 
-const model: FactorModel = {
-  factors: ['XLK', 'MTUM', 'VLUE'],
-  beta: [0.9, 0.2, 0.15],
-  alpha: 0.0002,
-  residualVariance: 4e-5,
-  mu: [0.0012, 0.0006, 0.0004],
-  cov: [
-    [1.6e-4, 8e-5, 5e-5],
-    [8e-5, 1.0e-4, 4e-5],
-    [5e-5, 4e-5, 8e-5],
-  ],
-};
-const confidence = [0.99, 0.975, 0.95];
+const model = threeFactorModel;
+const confidence = LEVELS;
 const base: SimulationSettings = {
   simulations: 60_000, shards: 1, seed: 7, distribution: 't', df: 6, residual: 'normal', intercept: true, horizon: 2,
 };
