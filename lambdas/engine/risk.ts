@@ -19,7 +19,7 @@
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import { histogramEdges, SampleGenerator } from './simulate.ts';
+import { dailyMoments, histogramEdges, SampleGenerator } from './simulate.ts';
 import { stressTest } from './stress.ts';
 import { neededTail, TailMerger, tailRanks, type PackedPartial } from './tail.ts';
 import type { FactorModel, Histogram, RiskLevel, ShardPartial, SimulationSettings, StressResult } from './types.ts';
@@ -55,16 +55,8 @@ export interface Analytic {
 export function analyticRisk(model: FactorModel, simulation: SimulationSettings, confidence: number): Analytic {
   const { q } = tailRanks(2, confidence);
   const h = simulation.horizon;
-  const k = model.factors.length;
-  let m = 0;
-  let v = 0;
-  for (let i = 0; i < k; i++) {
-    m += model.beta[i] * model.mu[i];
-    for (let j = 0; j < k; j++) v += model.beta[i] * model.cov[i][j] * model.beta[j];
-  }
-  if (simulation.intercept) m += model.alpha;
-  if (simulation.residual === 'normal') v += model.residualVariance;
-  const sd = Math.sqrt(v);
+  const { mean: m, variance } = dailyMoments(model, simulation);
+  const sd = Math.sqrt(variance);
   let kappa: number;
   let esKappa: number;
   if (simulation.distribution === 't' && h === 1 && simulation.residual === 'none' && simulation.df !== null) {

@@ -282,6 +282,20 @@ export function planShards(model: FactorModel, simulation: SimulationSettings, c
 
 const PROGRESS_CHUNK = 1 << 16;
 
+/** Mean and variance of one simulated day: βᵀμ (+ α with intercept), βᵀΣβ (+ s² with residual normal). */
+export function dailyMoments(model: FactorModel, simulation: SimulationSettings): { mean: number; variance: number } {
+  const k = model.factors.length;
+  let mean = 0;
+  let variance = 0;
+  for (let i = 0; i < k; i++) {
+    mean += model.beta[i] * model.mu[i];
+    for (let j = 0; j < k; j++) variance += model.beta[i] * model.cov[i][j] * model.beta[j];
+  }
+  if (simulation.intercept) mean += model.alpha;
+  if (simulation.residual === 'normal') variance += model.residualVariance;
+  return { mean, variance };
+}
+
 /** Bins of the run's histogram (see histogramEdges). */
 export const HISTOGRAM_BINS = 100;
 
@@ -292,15 +306,7 @@ export const HISTOGRAM_BINS = 100;
  * Samples below the first edge count in the first bin, samples above the last edge in the last bin (both open-ended).
  */
 export function histogramEdges(model: FactorModel, simulation: SimulationSettings): { lo: number; width: number; edges: number[] } {
-  const k = model.factors.length;
-  let mean = 0;
-  let variance = 0;
-  for (let i = 0; i < k; i++) {
-    mean += model.beta[i] * model.mu[i];
-    for (let j = 0; j < k; j++) variance += model.beta[i] * model.cov[i][j] * model.beta[j];
-  }
-  if (simulation.intercept) mean += model.alpha;
-  if (simulation.residual === 'normal') variance += model.residualVariance;
+  const { mean, variance } = dailyMoments(model, simulation);
   const h = simulation.horizon;
   let sd = Math.sqrt(h * variance);
   if (!(sd > 0)) sd = 1e-12; // degenerate model: keep the bins finite and distinct
