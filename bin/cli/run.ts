@@ -77,7 +77,7 @@ export function register(program: Command): void {
   cmd
     .option('--simulations <n>', 'Monte Carlo samples (default 10000)')
     .option('--shards <s>', 'minimum number of shards (more are used to keep workers busy and memory bounded)')
-    .option('--workers <w>', 'worker threads (default: all cores; 0 = this thread)')
+    .option('--workers <w>', 'worker threads (default: all cores above 2e6 samples, else this thread; 0 = this thread)')
     .option('--seed <x>', 'random seed (default 20240430); the same seed gives the same numbers for any shards/workers')
     .option('--distribution <d>', 'factor distribution: normal or t (default normal)')
     .option('--df <nu>', "degrees of freedom for --distribution t (> 2)")
