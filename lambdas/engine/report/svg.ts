@@ -32,9 +32,17 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const norm = raw / mag;
   const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+  if (!Number.isFinite(step) || step <= 0) return [min];
+  // tick i is (first + i)·step, not a running sum: `t += step` stalls forever once step is below t's ulp
+  const first = Math.ceil(min / step);
   const ticks: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return ticks;
+  for (let i = 0; i <= 4 * count; i++) {
+    const t = (first + i) * step;
+    if (t > max + step * 1e-9) break;
+    if (ticks.length > 0 && t === ticks[ticks.length - 1]) break; // below the ulp: no further distinct tick
+    ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  }
+  return ticks.length > 0 ? ticks : [min];
 }
 
 /** Expands [min, max] by a fraction on each side; a degenerate range becomes ±1 around it. */
