@@ -240,6 +240,14 @@ interface Layout {
   headerColumns: Record<string, number>;
 }
 
+/** Names a factor cannot take: the results key other things by them, so the factor would overwrite or vanish. */
+const RESERVED_FACTOR_NAMES = new Map([
+  ['const', 'is the name of the intercept in the coefficients'],
+  ['intercept', 'is the name of the intercept in the attribution'],
+  ['residual', 'is the name of the residual in the attribution'],
+  ['__proto__', 'cannot be a key of the result objects'],
+]);
+
 function readHeader(record: string[], line: number, file: string, settings: ReaderSettings): Layout {
   const seen = new Map<string, number>();
   record.forEach((name, i) => {
@@ -264,6 +272,10 @@ function readHeader(record: string[], line: number, file: string, settings: Read
     candidates = [...settings.factors];
   }
   if (candidates.length === 0) throw new InputError(file, line, 1, 'no factor columns');
+  for (const c of candidates) {
+    const why = RESERVED_FACTOR_NAMES.get(c);
+    if (why !== undefined) throw new InputError(file, line, (seen.get(c) as number) + 1, `factor column ${quote(c)} ${why}: rename it`);
+  }
   const headerColumns: Record<string, number> = { [DATE_COLUMN]: dateIndex + 1, [settings.portfolio]: portfolioIndex + 1 };
   for (const c of candidates) headerColumns[c] = (seen.get(c) as number) + 1;
   return {

@@ -38,7 +38,7 @@ export function stressTest(model: FactorModel, shock: Record<string, number>): S
   model.factors.forEach((name, j) => {
     const value = F[space.factors.indexOf(name)];
     conditional += model.beta[j] * value;
-    if (name in shock) direct += model.beta[j] * shock[name];
+    if (Object.hasOwn(shock, name)) direct += model.beta[j] * shock[name]; // not `in`: a factor named toString is no shock
     factors[name] = value;
   });
   for (const name of names) factors[name] = shock[name];

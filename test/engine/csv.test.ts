@@ -126,6 +126,19 @@ describe('readReturns: well-formed input', () => {
     expect([e.line, e.column, e.detail]).toEqual([1, 1, 'unknown factor "SPY"']);
   });
 
+  it('refuses a factor column whose name the results use for something else (const, intercept, residual, __proto__)', async () => {
+    // a factor "const" used to overwrite the intercept in Regression.coefficients (the model's α became its β)
+    for (const name of ['const', 'intercept', 'residual', '__proto__']) {
+      const e = await inputError(read(CLEAN.replace('date,portfolio,A,B', `date,portfolio,A,${name}`)));
+      expect([e.line, e.column]).toEqual([1, 4]);
+      expect(e.detail).toMatch(new RegExp(`^factor column "${name}" .*: rename it$`));
+    }
+    // as the portfolio, or a column left out by --factors, the name harms nothing
+    const d = await read(CLEAN.replace('date,portfolio,A,B', 'date,const,A,B'), { portfolio: 'const' });
+    expect(d.portfolio).toBe('const');
+    expect((await read(CLEAN.replace('date,portfolio,A,B', 'date,portfolio,A,const'), { factors: ['A'] })).candidates).toEqual(['A']);
+  });
+
   it('only validates the columns it keeps', async () => {
     const t = 'date,portfolio,A,junk\n2023-01-02,1,2,x\n2023-01-03,3,4,\n2023-01-04,5,6,y\n';
     const d = await read(t, { factors: ['A'] });

@@ -52,6 +52,14 @@ describe('stress through the candidate universe', () => {
     expect(r.conditional).toBeCloseTo(1.2 * -0.1 - 0.4 * eC, 14);
   });
 
+  it('a model factor named like an Object.prototype member is not taken for shocked', () => {
+    const odd: FactorModel = { ...model, factors: ['toString', 'C'], universe: { ...universe, factors: ['toString', 'B', 'C'] } };
+    const r = stressTest(odd, { B: 0.5 });
+    // `'toString' in shock` is true through the prototype: direct used to be 1.2 × a function = NaN
+    expect(r.direct).toBe(0);
+    expect(r.conditional).toBeCloseTo(stressTest(model, { B: 0.5 }).conditional, 15);
+  });
+
   it('without a universe it conditions on the model factors alone and refuses unknown names', () => {
     const { universe: _, ...bare } = model;
     expect(() => stressTest(bare, { B: 0.5 })).toThrow(/unknown factor "B"/);
