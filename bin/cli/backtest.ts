@@ -7,11 +7,11 @@ import { isRealDate, type Settings } from '../../lambdas/engine/config.ts';
 import { backtest, type BacktestResult, type BacktestSeries, type RollingSpec } from '../../lambdas/engine/backtest.ts';
 import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
 import { renderReport } from '../../lambdas/engine/report.ts';
-import { analyticRisk, levelKey, reduceRisk } from '../../lambdas/engine/risk.ts';
+import { levelKey, reduceRisk } from '../../lambdas/engine/risk.ts';
 import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts';
-import { planShards, SampleGenerator, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
+import { planShards, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
-import { InputError, type FactorModel, type Histogram, type ReturnsData, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
+import { InputError, type FactorModel, type ReturnsData, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
 import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { InputOptions } from './common.ts';
 import { num, pval } from './format.ts';
@@ -99,21 +99,20 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
   const run = buildRunResult(fit, model, base, reduced, { fit: fitted - started, simulate: Date.now() - fitted });
 
   const levels = base.confidence;
-  let days: ReturnsData;
+  // the whole history up to the out-of-sample end, then its out-of-sample days: a rolling window reaches back before
+  // its day, and the reader's "n ≥ k + 2 observations" rule (about fitting) must not refuse a short tested window
+  const all = await loadReturns(csv, { ...base, start: undefined, end: outOfSample.end });
+  const first = all.dates.findIndex((d) => d >= outOfSample.start);
+  if (first < 0) throw new InputError(csv, 1, 1, `no day in the out-of-sample window ${outOfSample.start}..${outOfSample.end}`);
+  const days = slice(all, first, all.dates.length);
   const varByDay: Record<string, number[]> = {};
   let rollingSpec: RollingSpec | undefined;
   if (!rolling) {
-    days = await loadReturns(csv, { ...base, ...outOfSample });
     for (const c of levels) varByDay[levelKey(c)] = new Array(days.dates.length).fill(run.risk[levelKey(c)].var);
   } else {
-    // the whole history up to the out-of-sample end: each re-estimation window reaches back before its day
-    const all = await loadReturns(csv, { ...base, start: undefined, end: outOfSample.end });
-    const first = all.dates.findIndex((d) => d >= outOfSample.start);
-    if (first < 0) throw new InputError(csv, 1, 1, `no day in the out-of-sample window ${outOfSample.start}..${outOfSample.end}`);
     if (first < rolling.window) {
       throw new InputError(COMMAND_LINE, 1, 1, `--window ${rolling.window}: only ${first} days before ${all.dates[first]} in ${csv}`);
     }
-    days = slice(all, first, all.dates.length);
     for (const c of levels) varByDay[levelKey(c)] = new Array(days.dates.length);
     rollingSpec = { window: rolling.window, step: rolling.step, refits: [] };
     let current: Record<string, number> = {};
@@ -131,15 +130,14 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
       for (const c of levels) varByDay[levelKey(c)][i] = current[levelKey(c)];
     }
   }
-  if (days.dates.length === 0) throw new InputError(csv, 1, 1, `no day in the out-of-sample window ${outOfSample.start}..${outOfSample.end}`);
   const series: BacktestSeries = { dates: days.dates, returns: Array.from(days.y), var: varByDay };
   const result = backtest({ dates: days.dates, values: days.y }, varByDay, levels, {
     inSample: { start: fit.window.start, end: fit.window.end, observations: fit.observations },
     rolling: rollingSpec,
   });
   if (opts.report) {
-    // the run carries the shards' summed histogram; regenerating every sample is only a fallback
-    const html = renderReport(run.histogram ? run : { ...run, histogram: histogramOf(model, simulation) }, { backtest: { ...result, series } });
+    // the run carries the shards' summed histogram (simulateShardPacked always counts it)
+    const html = renderReport(run, { backtest: { ...result, series } });
     writeReport(opts.report, html);
   }
   return { run, backtest: result, series };
@@ -150,20 +148,6 @@ function simulate(model: FactorModel, simulation: SimulationSettings, settings: 
   const merger = new TailMerger(simulation.simulations, neededTail(simulation.simulations, settings.confidence));
   for (const d of planShards(model, simulation, settings.confidence)) merger.add(simulateShardPacked(d));
   return reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
-}
-
-/** 100 equal bins over the closed-form mean ± 6 sd; samples beyond are left out (the report scales by N). */
-export function histogramOf(model: FactorModel, simulation: SimulationSettings): Histogram {
-  const a = analyticRisk(model, simulation, 0.99);
-  const mean = a.mean * simulation.horizon, sd = a.sd * Math.sqrt(simulation.horizon);
-  const bins = 100, lo = mean - 6 * sd, width = (12 * sd) / bins;
-  const counts = new Array(bins).fill(0);
-  const gen = new SampleGenerator(model, simulation);
-  for (let i = 0; i < simulation.simulations; i++) {
-    const b = Math.floor((gen.value(i) - lo) / width);
-    if (b >= 0 && b < bins) counts[b]++;
-  }
-  return { edges: Array.from({ length: bins + 1 }, (_, i) => lo + i * width), counts };
 }
 
 function range(value: string, flag: string): { start: string; end: string } {

@@ -58,6 +58,18 @@ describe('varstream backtest (in process)', () => {
     expect(new Set(series.var['0.99']).size).toBe(rolling.refits.length);
   });
 
+  it('tests an out-of-sample window shorter than the factor count + 2 (the fit rule is not the tested days\' rule)', async () => {
+    // 7 candidate factors, 5 tested days: the reader's n ≥ k + 2 used to refuse this window
+    const { run, backtest, series } = await runBacktest(csv, { ...base, outOfSample: '2024-05-01:2024-05-07' });
+    expect(backtest.outOfSample).toEqual({ start: '2024-05-01', end: '2024-05-07', observations: 5 });
+    expect(series.dates).toEqual(['2024-05-01', '2024-05-02', '2024-05-03', '2024-05-06', '2024-05-07']);
+    // the same days as in the long window, so the same returns
+    const long = await runBacktest(csv, base);
+    expect(series.returns).toEqual(long.series.returns.slice(0, 5));
+    expect(run.histogram?.counts.reduce((a, b) => a + b, 0)).toBe(2000);
+    await expect(runBacktest(csv, { ...base, outOfSample: '2025-09-27:2025-09-30' })).rejects.toThrow(/no day in the out-of-sample window/);
+  });
+
   it('refuses bad windows as input errors', async () => {
     await expect(runBacktest(csv, { ...base, inSample: '2023-01-03:2024-13-30' })).rejects.toThrow(InputError);
     await expect(runBacktest(csv, { ...base, inSample: '2023-01-03' })).rejects.toThrow(/START:END/);
