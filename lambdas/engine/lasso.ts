@@ -210,10 +210,6 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-function axpy(a: number, x: Float64Array, y: Float64Array): void {
-  for (let i = 0; i < x.length; i++) y[i] += a * x[i];
-}
-
 function mean(a: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i];

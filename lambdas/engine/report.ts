@@ -2,6 +2,8 @@
 // Pure: takes the run JSON (plus an optional backtest) and returns the HTML text.
 import type { FactorModel, Histogram, RunResult, SimulationSettings } from './types.ts';
 import type { BacktestResult, BacktestSeries } from './backtest.ts';
+import { tPdf } from './risk.ts';
+import { dailyMoments } from './simulate.ts';
 import { PALETTE, axes, c, clip, escapeHtml, extent, figure, linear, pad, plot, polyline, type LegendItem } from './report/svg.ts';
 
 export type { Histogram };
@@ -172,14 +174,7 @@ ${bt.series ? backtestChart(bt, bt.series) : ''}</section>`;
 
 /** Mean and standard deviation of the simulated horizon return, in closed form from the model. */
 export function analyticMoments(model: FactorModel, sim: SimulationSettings): { mean: number; sd: number } {
-  const k = model.beta.length;
-  let mean = 0, variance = 0;
-  for (let i = 0; i < k; i++) {
-    mean += model.beta[i] * model.mu[i];
-    for (let j = 0; j < k; j++) variance += model.beta[i] * model.cov[i][j] * model.beta[j];
-  }
-  if (sim.intercept) mean += model.alpha;
-  if (sim.residual === 'normal') variance += model.residualVariance;
+  const { mean, variance } = dailyMoments(model, sim);
   return { mean: mean * sim.horizon, sd: Math.sqrt(Math.max(variance, 0) * sim.horizon) };
 }
 
@@ -193,11 +188,7 @@ function density(sim: SimulationSettings, mean: number, sd: number): (x: number)
   if (isStudentT(sim) && sim.df !== null) {
     const nu = sim.df;
     const scale = sd * Math.sqrt((nu - 2) / nu);
-    const logNorm = lnGamma((nu + 1) / 2) - lnGamma(nu / 2) - 0.5 * Math.log(nu * Math.PI) - Math.log(scale);
-    return (x) => {
-      const z = (x - mean) / scale;
-      return Math.exp(logNorm - ((nu + 1) / 2) * Math.log1p((z * z) / nu));
-    };
+    return (x) => tPdf((x - mean) / scale, nu) / scale;
   }
   const k = 1 / (sd * Math.sqrt(2 * Math.PI));
   return (x) => k * Math.exp(-0.5 * ((x - mean) / sd) ** 2);
@@ -449,17 +440,6 @@ function pctLevel(key: string): string {
 function describeSimulation(sim: SimulationSettings): string {
   const dist = sim.distribution === 't' ? `Student t (${sim.df} df)` : 'normal';
   return `${dist} factors, residual ${sim.residual}, horizon ${sim.horizon} day${sim.horizon === 1 ? '' : 's'}${sim.intercept ? ', with intercept' : ''}`;
-}
-
-/** ln Γ(x) for x > 0 (Lanczos, g = 7): only the t overlay needs it. */
-function lnGamma(x: number): number {
-  const g = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
-  x -= 1;
-  let a = g[0];
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += g[i] / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
 const STYLE = `
