@@ -75,7 +75,8 @@ function argmaxFree(names: string[], values: number[], retain: Set<string>): num
   let best = -1;
   for (let j = 0; j < names.length; j++) {
     if (retain.has(names[j])) continue;
-    if (best < 0 || values[j] > values[best]) best = j;
+    // `>` alone lets a NaN in front win (nothing is > NaN): a number always replaces a NaN
+    if (best < 0 || values[j] > values[best] || (values[best] !== values[best] && values[j] === values[j])) best = j;
   }
   return best;
 }
