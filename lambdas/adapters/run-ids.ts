@@ -34,7 +34,12 @@ export function apiRunId(): string {
 /** `uploads/<portfolioId>/<name>.csv` → portfolioId; undefined for keys outside that layout. */
 export function portfolioIdFromKey(key: string): string | undefined {
   const m = /^uploads\/([A-Za-z0-9._-]{1,128})\/[^/].*\.csv$/i.exec(key);
-  return m ? m[1] : undefined;
+  return m && isPortfolioId(m[1]) && isSafeObjectKey(key) ? m[1] : undefined;
+}
+
+/** A relative key with no empty, "." or ".." segment (S3 keeps them literally; a path-style proxy may not). */
+export function isSafeObjectKey(key: string): boolean {
+  return key.length >= 1 && key.length <= 1024 && key.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 }
 
 /** Portfolio ids double as S3 path segments and DynamoDB keys: keep them to a safe alphabet. */

@@ -13,7 +13,7 @@ import {
 import { IDEMPOTENCY_EXPIRY_SECONDS, type IdempotencyStore } from '../adapters/idempotency.ts';
 import { parseSettings } from '../engine/config.ts';
 import { InputError } from '../engine/types.ts';
-import { apiRunId, isPortfolioId } from '../adapters/run-ids.ts';
+import { apiRunId, isPortfolioId, isSafeObjectKey } from '../adapters/run-ids.ts';
 import { inlineUploadKey, reportPath, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
@@ -46,8 +46,10 @@ type ApiDeps = Pick<Deps, 'bucket' | 'objects' | 'runs' | 'start' | 'logger' | '
 
 export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const method = req.method.toUpperCase();
-  const parts = req.path.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
   try {
+    // a malformed escape (`/runs/%E0`) is the client's error, not a 500
+    const parts = decodePath(req.path);
+    if (!parts) return error(400, `malformed path ${req.path}`);
     if (parts.length === 1 && parts[0] === 'runs') {
       if (method !== 'POST') return error(405, `${method} not allowed on /runs`);
       const key = req.headers?.[IDEMPOTENCY_HEADER];
@@ -72,6 +74,14 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
     if (e instanceof InputError) return error(400, e.message);
     deps.logger.error('api error', e as Error);
     return error(500, 'internal error');
+  }
+}
+
+function decodePath(path: string): string[] | undefined {
+  try {
+    return path.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return undefined;
   }
 }
 
@@ -184,7 +194,8 @@ async function postRun(body: string, deps: ApiDeps): Promise<ApiResponse> {
     const put = await deps.objects.putText(deps.bucket, key, req.csv, 'text/csv');
     input = { bucket: deps.bucket, key, ...(put.versionId ? { versionId: put.versionId } : {}), ...(put.etag ? { etag: put.etag } : {}) };
   } else {
-    if (typeof req.key !== 'string' || !req.key.startsWith('uploads/')) return error(400, 'key must be an object key under uploads/');
+    if (typeof req.key !== 'string' || !req.key.startsWith('uploads/') || !isSafeObjectKey(req.key))
+      return error(400, 'key must be an object key under uploads/ (no empty, "." or ".." segments)');
     if (req.versionId !== undefined && typeof req.versionId !== 'string') return error(400, 'versionId must be a string');
     const head = await deps.objects.head(deps.bucket, req.key);
     if (!head) return error(404, `no object ${req.key}`);

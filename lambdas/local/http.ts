@@ -33,7 +33,14 @@ function reject413(req: IncomingMessage, res: ServerResponse): void {
 
 export function createApiServer(route: Route, onError: (e: unknown) => void = () => undefined): Server {
   return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://local');
+    } catch {
+      // a request target URL cannot parse (`//a:99999`): throwing here would crash the whole process
+      req.resume();
+      return send(res, { statusCode: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'malformed request target' }) }, true);
+    }
     const query = Object.fromEntries(url.searchParams.entries());
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_BODY_BYTES) return reject413(req, res);

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { RETRY, makeDocumentClient, makeDynamoClient, makeS3Client, makeSfnClient } from '../../lambdas/adapters/clients.ts';
 import { S3ObjectStore, parseS3Ref } from '../../lambdas/adapters/object-store.ts';
 import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
-import { portfolioIdFromKey, uploadRunId, isPortfolioId } from '../../lambdas/adapters/run-ids.ts';
+import { portfolioIdFromKey, uploadRunId, isPortfolioId, isSafeObjectKey } from '../../lambdas/adapters/run-ids.ts';
 import { InputError, type RunRecord, type RunResult } from '../../lambdas/engine/types.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 
@@ -95,6 +95,14 @@ describe('run ids', () => {
     expect(portfolioIdFromKey('uploads/x.csv')).toBeUndefined();
     expect(portfolioIdFromKey('partials/p/x.csv')).toBeUndefined();
     expect(portfolioIdFromKey('uploads/p/x.txt')).toBeUndefined();
+    // dot segments never name a portfolio or reach a key (S3 keeps them literally, a path-style proxy may resolve them)
+    expect(portfolioIdFromKey('uploads/../x.csv')).toBeUndefined();
+    expect(portfolioIdFromKey('uploads/./x.csv')).toBeUndefined();
+    expect(portfolioIdFromKey('uploads/p/../../config/x.csv')).toBeUndefined();
+    expect(portfolioIdFromKey('uploads/p//x.csv')).toBeUndefined();
+    expect(isSafeObjectKey('uploads/p/2024/x.csv')).toBe(true);
+    expect(isSafeObjectKey('uploads/p/..')).toBe(false);
+    expect(isSafeObjectKey('/uploads/p/x.csv')).toBe(false);
     expect(isPortfolioId('a.b-c_d')).toBe(true);
     expect(isPortfolioId('..')).toBe(false);
     expect(isPortfolioId('a/b')).toBe(false);

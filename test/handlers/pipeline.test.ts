@@ -346,6 +346,9 @@ describe('REST routes', () => {
       [call('GET', '/portfolios/tech/runs', undefined, { limit: '0' }), 400, /limit/],
       [call('GET', '/portfolios/tech/runs', undefined, { limit: 'x' }), 400, /limit/],
       [call('GET', '/elsewhere'), 404, /no route/],
+      [call('GET', '/runs/%E0%A4%A'), 400, /malformed path/],
+      [call('POST', '/runs', { portfolioId: 'a', key: 'uploads/../config/a.json' }), 400, /key must be/],
+      [call('POST', '/runs', { portfolioId: 'a', key: 'uploads/a//x.csv' }), 400, /key must be/],
     ];
     for (const [p, status, message] of cases) {
       const res = await p;
