@@ -55,8 +55,11 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
   const t0 = performance.now();
   const settings = await loadSettings(run, deps);
   const object = await deps.objects.openObject(input.bucket, input.key, input.versionId);
-  if (object.size > settings.maxFileBytes)
+  if (object.size > settings.maxFileBytes) {
+    // the body is never read: end it, or its socket stays checked out of the client's pool
+    await object.body[Symbol.asyncIterator]().return?.();
     throw new InputError(input.key, 1, 1, `file is ${object.size} bytes, over maxFileBytes ${settings.maxFileBytes}`);
+  }
   const data = await readReturns(object.body, input.key, settings);
   const t1 = performance.now();
   const fit = fitModel(data, settings);
