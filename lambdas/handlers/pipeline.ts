@@ -23,10 +23,15 @@ export async function runPipeline(input: RunInput, deps: Deps, options: Pipeline
     const partials: ShardPartial[] = new Array(descriptors.length);
     let next = 0;
     let done = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < descriptors.length) {
+      // after one shard fails the run is FAILED: the other workers stop taking shards
+      while (next < descriptors.length && !failed) {
         const i = next++;
-        const out = await simulateStep({ descriptor: descriptors[i], persist }, deps);
+        const out = await simulateStep({ descriptor: descriptors[i], persist }, deps).catch((e: unknown) => {
+          failed = true;
+          throw e;
+        });
         if (!persist) partials[i] = out as ShardPartial;
         options.onShard?.(++done, descriptors.length);
       }

@@ -109,11 +109,10 @@ export class LocalRunner {
       await Promise.race([work, deadline]);
     } catch (e) {
       const err = e as Error;
-      if (err.name === 'RunTimedOut') {
-        abandon.reason = err;
-        // a step already running finishes on its worker; its result is ignored and the run store keeps FAILED
-        this.pool.cancel(priority, err);
-      }
+      // timed out, or one shard failed: the run is FAILED, so its queued steps (the other shards) are dropped and no
+      // new one is queued; a step already running finishes on its worker, its result ignored (the store keeps FAILED)
+      abandon.reason = err;
+      this.pool.cancel(priority, err);
       // the shape Step Functions hands the Catch target
       const failure: FailInput = { ...input, error: { Error: err.name, Cause: JSON.stringify({ errorType: err.name, errorMessage: err.message }) } };
       try {
