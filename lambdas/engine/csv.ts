@@ -431,9 +431,14 @@ export async function readReturns(
         }
       }
     });
-    series = series.map((p) => {
+    series = series.map((p, j) => {
       const r = new Float64Array(Math.max(0, rows - 1));
-      for (let i = 1; i < rows; i++) r[i - 1] = settings.log ? Math.log(p[i] / p[i - 1]) : p[i] / p[i - 1] - 1;
+      for (let i = 1; i < rows; i++) {
+        const v = settings.log ? Math.log(p[i] / p[i - 1]) : p[i] / p[i - 1] - 1;
+        // finite prices can still overflow the ratio (1e-320 → 100): an infinite return would reach the fit as NaN
+        if (!Number.isFinite(v)) throw new InputError(file, lines.data[at(i)], colIndex[j] + 1, `price ${p[i - 1]} to ${p[i]}: the return overflows`);
+        r[i - 1] = v;
+      }
       return r;
     });
     seriesDates = sortedDates.slice(1);

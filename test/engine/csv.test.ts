@@ -175,6 +175,14 @@ describe('readReturns: --prices', () => {
     expect(Array.from(d.y)).toEqual([Math.log(99 / 100), Math.log(110 / 99), Math.log(121 / 110), 0]);
   });
 
+  it('refuses a return that overflows at the line and column of its price (simple and log)', async () => {
+    const text = ['date,portfolio,A', '2023-01-02,100,1e-320', '2023-01-03,101,50', '2023-01-04,102,51'].join('\n');
+    for (const log of [false, true]) {
+      const e = await inputError(read(text, { prices: true, log }));
+      expect([e.line, e.column, e.detail]).toEqual([3, 3, 'price 1e-320 to 50: the return overflows']);
+    }
+  });
+
   it('refuses a zero price (simple) at its line, a non-positive price (log), and log without prices', async () => {
     const zero = PRICES.replace('2023-01-03,99,45', '2023-01-03,99,0');
     let e = await inputError(read(zero, { prices: true }));
