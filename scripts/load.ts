@@ -112,7 +112,7 @@ export function checkLoad(report: LoadReport): string[] {
     else if (r.runId !== u.runId || r.portfolioId !== u.portfolioId || r.input.key !== u.key) problems.push(`${u.portfolioId}: got run ${r.runId} of ${r.portfolioId} (${r.input.key})`);
     else {
       const v = r.risk!['0.99'].var;
-      if (Math.abs(v - u.scale * ref) > 1e-9 * ref) problems.push(`${u.portfolioId}: VaR99 ${v}, expected ${u.scale} × ${ref} = ${u.scale * ref}`);
+      if (Math.abs(v - u.scale * ref) > 1e-9 * Math.abs(u.scale * ref)) problems.push(`${u.portfolioId}: VaR99 ${v}, expected ${u.scale} × ${ref} = ${u.scale * ref}`);
     }
   }
   for (const q of report.requests) {

@@ -3,12 +3,13 @@
 // Usage: npm run sample [-- PRICES.csv [OUT.csv]]
 import { createReadStream, writeFileSync } from 'node:fs';
 import { readReturns } from '../lambdas/engine/csv.ts';
+import { fileURLToPath } from 'node:url';
 
 export const STOCKS = ['AAPL', 'MSFT', 'NVDA', 'GOOGL', 'META', 'AMZN', 'AVGO', 'ORCL', 'CRM', 'ADBE', 'AMD'];
 export const FACTORS = ['SPY', 'TLT', 'XLK', 'MTUM', 'VIX', 'VLUE', 'IWF'];
 
 const input = process.argv[2] ?? '/work/shared/data/prices.csv';
-const output = process.argv[3] ?? new URL('../data/tech11.csv', import.meta.url).pathname;
+const output = process.argv[3] ?? fileURLToPath(new URL('../data/tech11.csv', import.meta.url));
 
 // The reader turns levels into simple returns P_t/P_{t-1} − 1 on the full series (VIX: relative change of the level).
 const [first, ...rest] = [...STOCKS, ...FACTORS];

@@ -195,7 +195,7 @@ export function formatBacktest({ run, backtest: bt }: BacktestRun): string {
     const vars = bt.rolling ? bt.rolling.refits.map((r) => r.var[k]) : [run.risk[k].var];
     const lo = Math.min(...vars), hi = Math.max(...vars);
     return [
-      `${Number(k) * 100}%`,
+      `${Number((Number(k) * 100).toPrecision(12))}%`,
       lo === hi ? pct(lo) : `${pct(lo)}–${pct(hi)}`,
       `${l.exceptions}/${l.observations}`,
       pct(l.rate),

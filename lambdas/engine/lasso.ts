@@ -6,7 +6,9 @@ import type { LassoResult } from './types.ts';
  * solution; 1e-12 brings it to ~3e-8 for a few more sweeps.
  */
 export const DEFAULT_TOL = 1e-12;
-export const DEFAULT_MAX_ITER = 1_000_000;
+// Sweeps per α. Well-posed paths converge in far fewer; nearly collinear factors can crawl for 10^6 sweeps, so the
+// cap bounds a fit's time (a Lambda has a timeout) and the fit reports the α values that did not converge.
+export const DEFAULT_MAX_ITER = 10_000;
 /** a coefficient counts as selected when |w| > SELECT_EPS · std(y) (standardized-scale coefficients are in y's units) */
 export const SELECT_EPS = 1e-12;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alphaGrid, lassoCv, lassoPath } from '../../lambdas/engine/lasso.ts';
+import { alphaGrid, lassoCv, lassoCvDetailed, lassoPath } from '../../lambdas/engine/lasso.ts';
 import { CASES, expectClose, loadCase } from '../fixtures/reference/fixture.ts';
 
 describe('LASSO against scikit-learn 1.2 (lasso_path + LassoCV, KFold 5)', () => {
@@ -97,3 +97,20 @@ function popcount(x: number): number {
   for (; x; x >>= 1) c += x & 1;
   return c;
 }
+
+describe('nearly collinear factors', () => {
+  it('finish quickly and report non-convergence instead of crawling through 10^6 sweeps', () => {
+    // x2 = x1 + 1e-7·noise passes the rank check but makes coordinate descent crawl
+    const n = 300;
+    let s = 12345;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+    const x1 = Float64Array.from({ length: n }, rnd);
+    const x2 = x1.map((v) => v + 1e-7 * rnd());
+    const y = x1.map((v) => 0.8 * v + 0.01 * rnd());
+    const t = performance.now();
+    const { result, unconverged } = lassoCvDetailed(y, [x1, x2], ['A', 'B'], { alphas: 100, eps: 1e-3, folds: 5 });
+    expect(performance.now() - t).toBeLessThan(5_000);
+    expect(unconverged).toBeGreaterThan(0);
+    expect(result.coefficients.A.every(Number.isFinite)).toBe(true);
+  });
+});
