@@ -114,13 +114,13 @@ export class Compute extends Construct {
     bucket.grantRead(this.fit, 'uploads/*');
     bucket.grantRead(this.fit, 'config/*');
     bucket.grantRead(this.fit, 'inline/*'); // CSV bodies POSTed to the API
-    bucket.grantWrite(this.fit, 'partials/*'); // descriptors of large runs for the Distributed Map
+    bucket.grantPut(this.fit, 'partials/*'); // descriptors of large runs for the Distributed Map (put only: nothing is deleted)
     table.grantReadWriteData(this.fit); // create RUNNING (conditional put + get of an existing run)
 
-    bucket.grantWrite(this.simulate, 'partials/*');
+    bucket.grantPut(this.simulate, 'partials/*');
 
     bucket.grantRead(this.reduce, 'partials/*');
-    bucket.grantReadWrite(this.reduce, 'results/*'); // results too large for one item
+    bucket.grantPut(this.reduce, 'results/*'); // results too large for one item (written here, read by the API)
     table.grantReadWriteData(this.reduce);
     // the HTML report: Reduce writes it, nothing else (kept: reports/ has no lifecycle expiry)
     this.reduce.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('reports/*')] }));

@@ -154,6 +154,12 @@ describe('functions', () => {
     expect(text).toContain('/partials/*');
     expect(text).not.toMatch(/uploads|config|dynamodb/);
   });
+  it('no function may delete an object: uploads are kept, partials expire by lifecycle', () => {
+    for (const [id, p] of Object.entries<any>(template.findResources('AWS::IAM::Policy'))) {
+      const actions = p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat());
+      expect(actions.filter((a: string) => /^s3:Delete/.test(a)), id).toEqual([]);
+    }
+  });
 });
 
 describe('state machine', () => {
