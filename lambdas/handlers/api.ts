@@ -194,8 +194,9 @@ async function postRun(body: string, deps: ApiDeps): Promise<ApiResponse> {
     const put = await deps.objects.putText(deps.bucket, key, req.csv, 'text/csv');
     input = { bucket: deps.bucket, key, ...(put.versionId ? { versionId: put.versionId } : {}), ...(put.etag ? { etag: put.etag } : {}) };
   } else {
-    if (typeof req.key !== 'string' || !req.key.startsWith('uploads/') || !isSafeObjectKey(req.key))
-      return error(400, 'key must be an object key under uploads/ (no empty, "." or ".." segments)');
+    // a run reads only its own portfolio's uploads: a key elsewhere would mix one portfolio's data into another's runs
+    if (typeof req.key !== 'string' || !req.key.startsWith(`uploads/${portfolioId}/`) || !isSafeObjectKey(req.key))
+      return error(400, `key must be an object key under uploads/${portfolioId}/ (no empty, "." or ".." segments)`);
     if (req.versionId !== undefined && typeof req.versionId !== 'string') return error(400, 'versionId must be a string');
     const head = await deps.objects.head(deps.bucket, req.key);
     if (!head) return error(404, `no object ${req.key}`);

@@ -115,7 +115,10 @@ export async function runShards(descriptors: ShardDescriptor[], merger: TailMerg
     progress.set(shard, shardDone);
     options.onProgress?.(done, total);
   };
-  const workers = Math.min(options.workers ?? defaultWorkers(), descriptors.length);
+  const requested = options.workers ?? defaultWorkers();
+  // a NaN or fractional count would start no worker and leave the run waiting forever
+  if (!Number.isInteger(requested) || requested < 0) throw new RangeError(`workers must be a non-negative integer, got ${requested}`);
+  const workers = Math.min(requested, descriptors.length);
   if (workers <= 0) {
     for (const d of descriptors) merger.add(simulateShardPacked(d, (n) => report(d.shard, n)));
     return merger;

@@ -282,7 +282,10 @@ describe('REST routes', () => {
     expect(JSON.parse((await route({ method: 'GET', path: '/runs/no-report' }, deps)).body)).not.toHaveProperty('reportUrl');
   });
 
-  it('POST /runs by key starts a run on the stored upload', async () => {
+  it('POST /runs by key starts a run on the stored upload of its own portfolio only', async () => {
+    const foreign = await route({ method: 'POST', path: '/runs', body: JSON.stringify({ portfolioId: 'other', key: 'uploads/tech/2024-05.csv' }) }, deps);
+    expect(foreign.statusCode).toBe(400);
+    expect(JSON.parse(foreign.body).error).toMatch(/under uploads\/other\//);
     const res = await route({ method: 'POST', path: '/runs', body: JSON.stringify({ portfolioId: 'tech', key: 'uploads/tech/2024-05.csv' }) }, deps);
     expect(res.statusCode).toBe(202);
     expect(started.at(-1)).toMatchObject({ portfolioId: 'tech', origin: 'api', input: { key: 'uploads/tech/2024-05.csv' } });
@@ -291,13 +294,14 @@ describe('REST routes', () => {
   it('POST /runs with an Idempotency-Key: a retry gets the same runId and starts nothing; another body is 409', async () => {
     const post = (body: unknown, key?: string) =>
       route({ method: 'POST', path: '/runs', headers: key === undefined ? {} : { 'idempotency-key': key }, body: JSON.stringify(body) }, deps);
-    const body = { portfolioId: 'idem', key: 'uploads/tech/2024-05.csv', settings: { seed: 3 } };
+    await deps.objects.putText(BUCKET, 'uploads/idem/2024-05.csv', CSV, 'text/csv');
+    const body = { portfolioId: 'idem', key: 'uploads/idem/2024-05.csv', settings: { seed: 3 } };
     const before = started.length;
     const first = await post(body, 'client-retry-1');
     expect(first.statusCode).toBe(202);
     const { runId } = JSON.parse(first.body);
     // the same request again (key order of the body does not matter), and a second time
-    const again = await post({ settings: { seed: 3 }, key: 'uploads/tech/2024-05.csv', portfolioId: 'idem' }, 'client-retry-1');
+    const again = await post({ settings: { seed: 3 }, key: 'uploads/idem/2024-05.csv', portfolioId: 'idem' }, 'client-retry-1');
     expect(again.statusCode).toBe(202);
     expect(JSON.parse(again.body).runId).toBe(runId);
     expect(JSON.parse((await post(body, 'client-retry-1')).body).runId).toBe(runId);

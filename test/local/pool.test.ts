@@ -46,4 +46,10 @@ describe('local worker pool', () => {
     expect(localShardCount(1e4, 16, 2, neededTail(1e4, confidence))).toBe(16);
     expect(localShardCount(300, 1, 8, 20)).toBe(8);
   });
+  it('refuses a worker count that would start no worker (NaN, fractional, negative) instead of waiting forever', async () => {
+    const sim = { ...base, simulations: 1_000 };
+    for (const workers of [Number.NaN, 1.5, -1]) {
+      await expect(runShards(planShards(model, sim, confidence), new TailMerger(1_000, neededTail(1_000, confidence)), { workers })).rejects.toThrow(/workers must be/);
+    }
+  });
 });
