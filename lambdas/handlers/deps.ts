@@ -62,10 +62,19 @@ export function depsFromEnv(env: Record<string, string | undefined> = process.en
           throw new Error('VARSTREAM_STATE_MACHINE_ARN is not set: this function cannot start runs');
         },
     portfolios: (env.VARSTREAM_PORTFOLIOS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    inlineShardLimit: Number(env.VARSTREAM_INLINE_SHARD_LIMIT ?? 40),
+    inlineShardLimit: positiveInteger(env, 'VARSTREAM_INLINE_SHARD_LIMIT', 40),
     logger,
     ...(env.VARSTREAM_IDEMPOTENCY_TABLE ? { idempotency: makeIdempotencyStore(env.VARSTREAM_IDEMPOTENCY_TABLE) } : {}),
   };
   if (env === process.env) cached = deps;
   return deps;
+}
+
+/** A positive integer setting from the environment; a typo fails the cold start instead of silently lifting a limit. */
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
 }
