@@ -194,17 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const dynalite = require('dynalite');
     const dynamo: Server = dynalite({ path: resolve(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await new Promise<void>((ok, fail) => {
-      dynamo.once('error', fail);
-      dynamo.listen(options.dynamodbPort ?? 4567, host, () => ok());
-    });
-    closers.push(
-      () =>
-        new Promise<void>((ok) => {
-          dynamo.close(() => ok());
-          dynamo.closeAllConnections();
-        }),
-    );
+    closers.push(await serve(dynamo, options.dynamodbPort ?? 4567, host));
     const dynamoPort = (dynamo.address() as { port: number }).port;
 
     const s3Endpoint = `http://${host}:${s3Address.port}`;
@@ -272,17 +262,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const api = createApiServer((req) => route(req, deps), (e) => logger.error('api error', e as Error));
-    await new Promise<void>((ok, fail) => {
-      api.once('error', fail);
-      api.listen(options.apiPort ?? 3000, host, () => ok());
-    });
-    closers.push(
-      () =>
-        new Promise<void>((ok) => {
-          api.close(() => ok());
-          api.closeAllConnections();
-        }),
-    );
+    closers.push(await serve(api, options.apiPort ?? 3000, host));
     const apiUrl = `http://${host}:${(api.address() as { port: number }).port}`;
 
     const fireSchedule = (time = new Date()): Promise<Started[]> =>
@@ -344,4 +324,17 @@ async function ensureTable(client: ReturnType<typeof makeDynamoClient>, table: s
     if ((e as Error).name !== 'ResourceNotFoundException') throw e;
     await client.send(new CreateTableCommand(input));
   }
+}
+
+/** Listens on host:port (an 'error' such as EADDRINUSE rejects) and returns the closer that also drops idle keep-alives. */
+async function serve(server: Server, port: number, host: string): Promise<() => Promise<void>> {
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => ok());
+  });
+  return () =>
+    new Promise<void>((ok) => {
+      server.close(() => ok());
+      server.closeAllConnections();
+    });
 }
