@@ -12,7 +12,7 @@ import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts'
 import { planShards, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import { InputError, type FactorModel, type ReturnsData, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
-import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
+import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { InputOptions } from './common.ts';
 import { num, pval } from './format.ts';
 
@@ -33,10 +33,7 @@ export interface BacktestOptions extends InputOptions {
 }
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('backtest')
-    .description('out-of-sample VaR backtest: exceptions, Kupiec, Christoffersen, conditional coverage, Basel traffic light')
-    .argument('<csv>', 'CSV with a date column, the portfolio column and candidate factor columns')
+  const cmd = csvCommand(program, 'backtest', 'out-of-sample VaR backtest: exceptions, Kupiec, Christoffersen, conditional coverage, Basel traffic light')
     .requiredOption('--in-sample <start:end>', 'estimation window, e.g. 2023-01-03:2024-04-30')
     .requiredOption('--out-of-sample <start:end>', 'tested days, e.g. 2024-05-01:2025-09-25')
     .option('--window <days>', 'rolling re-estimation: fit on the last W days before each re-estimation day')

@@ -31,6 +31,11 @@ export interface InputOptions {
 }
 
 /** Adds the input flags shared by fit, run and backtest. No defaults here: defaults live in the settings schema. */
+/** A subcommand that reads one returns CSV: the argument every command shares. */
+export function csvCommand(program: Command, name: string, description: string): Command {
+  return program.command(name).description(description).argument('<csv>', 'CSV with a date column, the portfolio column and candidate factor columns');
+}
+
 export function addInputOptions(cmd: Command): Command {
   return cmd
     .option('--portfolio <name>', 'portfolio column (default "portfolio")')

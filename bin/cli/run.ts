@@ -10,7 +10,7 @@ import { stressTest } from '../../lambdas/engine/stress.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
 import { defaultWorkers, localShardCount, runShards } from '../../lambdas/local/pool.ts';
-import { addInputOptions, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
+import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import { renderReport } from '../../lambdas/engine/report.ts';
 import type { InputOptions } from './common.ts';
 import { num } from './format.ts';
@@ -69,10 +69,7 @@ export function runFlags(opts: RunOptions): Record<string, unknown> {
 }
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('run')
-    .description('fit the factor model, then simulate portfolio returns and report VaR, ES, attribution and stress')
-    .argument('<csv>', 'CSV with a date column, the portfolio column and candidate factor columns');
+  const cmd = csvCommand(program, 'run', 'fit the factor model, then simulate portfolio returns and report VaR, ES, attribution and stress');
   addInputOptions(cmd);
   cmd
     .option('--simulations <n>', 'Monte Carlo samples (default 10000)')

@@ -59,12 +59,16 @@ function quote(s: string): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 }
 
-class GrowableF64 {
-  data = new Float64Array(256);
+/** An append-only typed array that doubles when full: the reader keeps only parsed numbers, never the text. */
+class Growable<T extends Float64Array | Int32Array> {
   length = 0;
+  constructor(
+    public data: T,
+    private readonly make: (size: number) => T,
+  ) {}
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
@@ -72,18 +76,8 @@ class GrowableF64 {
   }
 }
 
-class GrowableI32 {
-  data = new Int32Array(256);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-}
+const growableF64 = () => new Growable(new Float64Array(256), (n) => new Float64Array(n));
+const growableI32 = () => new Growable(new Int32Array(256), (n) => new Int32Array(n));
 
 /** Count of '\n' in s (native indexOf, fast on large chunks). */
 function countNewlines(s: string): number {
@@ -307,8 +301,8 @@ export async function readReturns(
   let nextLine = 1; // physical line where the next record starts
   const dates: string[] = [];
   const firstLine = new Map<string, number>();
-  const lines = new GrowableI32();
-  let columns: GrowableF64[] = []; // portfolio, then each candidate
+  const lines = growableI32();
+  let columns: Growable<Float64Array>[] = []; // portfolio, then each candidate
 
   let kept: number[] = []; // field indices kept: portfolio, then each candidate
   const onRecord = (record: string[]): void => {
@@ -320,7 +314,7 @@ export async function readReturns(
     if (!layout) {
       layout = readHeader(record, line, file, settings);
       kept = [layout.portfolioIndex, ...layout.factorIndex];
-      columns = kept.map(() => new GrowableF64());
+      columns = kept.map(() => growableF64());
       return;
     }
     const L = layout;
