@@ -134,7 +134,11 @@ const counts = new Uint32Array(4 * BUCKETS);
  * (runs of equal doubles are rare and short in a simulation).
  */
 export function radixSortPairs(v: Float64Array, ix: Uint32Array, n: number): void {
-  if (n < 2) return;
+  if (n < 2) {
+    // the contract (−0 comes back as +0) holds for every n, not only where the key transform runs
+    if (n === 1 && v[0] === 0) v[0] = 0;
+    return;
+  }
   if (scratchIdx.length < n) {
     scratchKeys = new Uint32Array(2 * n);
     scratchIdx = new Uint32Array(n);

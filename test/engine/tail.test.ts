@@ -101,6 +101,12 @@ describe('selection and sorting of (value, index) pairs', () => {
     );
   });
 
+  it('radixSortPairs returns −0 as +0 for a single element too (the case fast-check found 1 run in 20)', () => {
+    const v = Float64Array.of(-0);
+    radixSortPairs(v, Uint32Array.of(3), 1);
+    expect(Object.is(v[0], 0)).toBe(true);
+  });
+
   it('TailCollector keeps the m smallest of a stream for any m and capacity, with compactions (property)', () => {
     fc.assert(
       fc.property(
