@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { isRealDate, type Settings } from '../../lambdas/engine/config.ts';
 import { backtest, type BacktestResult, type BacktestSeries, type RollingSpec } from '../../lambdas/engine/backtest.ts';
 import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
-import { renderReport } from '../../lambdas/engine/report.ts';
+import { renderReport } from '../../lambdas/report/report.ts';
 import { levelKey, reduceRisk } from '../../lambdas/engine/risk.ts';
 import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts';
 import { planShards, simulateShardPacked } from '../../lambdas/engine/simulate.ts';

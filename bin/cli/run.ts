@@ -11,7 +11,7 @@ import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
 import { defaultWorkers, localShardCount, runShards } from '../../lambdas/local/pool.ts';
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
-import { renderReport } from '../../lambdas/engine/report.ts';
+import { renderReport } from '../../lambdas/report/report.ts';
 import type { InputOptions } from './common.ts';
 import { num } from './format.ts';
 

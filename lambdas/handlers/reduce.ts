@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { resolvePartial } from '../engine/partial-codec.ts';
 import { reduceRisk } from '../engine/risk.ts';
-import { renderReport } from '../engine/report.ts';
+import { renderReport } from '../report/report.ts';
 import { buildRunResult } from '../engine/run.ts';
 import { TailMerger, neededTail } from '../engine/tail.ts';
 import type { ShardPartial } from '../engine/types.ts';

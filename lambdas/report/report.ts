@@ -1,10 +1,10 @@
 // The self-contained HTML report of a run: one file, no script, no external resource, charts drawn as inline SVG.
 // Pure: takes the run JSON (plus an optional backtest) and returns the HTML text.
-import type { FactorModel, Histogram, RunResult, SimulationSettings } from './types.ts';
-import type { BacktestResult, BacktestSeries } from './backtest.ts';
-import { tPdf } from './risk.ts';
-import { dailyMoments } from './simulate.ts';
-import { PALETTE, axes, c, clip, escapeHtml, extent, figure, linear, pad, plot, polyline, type LegendItem } from './report/svg.ts';
+import type { FactorModel, Histogram, RunResult, SimulationSettings } from '../engine/types.ts';
+import type { BacktestResult, BacktestSeries } from '../engine/backtest.ts';
+import { tPdf } from '../engine/risk.ts';
+import { dailyMoments } from '../engine/simulate.ts';
+import { PALETTE, axes, c, clip, escapeHtml, extent, figure, linear, pad, plot, polyline, type LegendItem } from './svg.ts';
 
 export type { Histogram };
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import type { Browser } from 'playwright-core';
-import { analyticMoments, renderReport, type Histogram } from '../../lambdas/engine/report.ts';
+import { analyticMoments, renderReport, type Histogram } from '../../lambdas/report/report.ts';
 import { backtest, type BacktestSeries } from '../../lambdas/engine/backtest.ts';
 import type { FitResult, RunResult } from '../../lambdas/engine/types.ts';
 import { CHROMIUM_SKIP_MESSAGE, hasChromium, launchBrowser } from '../support/browser.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { niceTicks } from '../../../lambdas/engine/report/svg.ts';
+import { niceTicks } from '../../lambdas/report/svg.ts';
 
 describe('niceTicks', () => {
   it('gives round steps over an ordinary range', () => {
