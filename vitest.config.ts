@@ -1,4 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { nodeVersionProblem } from './lambdas/local/node-version.ts';
+
+// the tests run on Lambda's Node major (npm test uses node_modules/.bin/node on linux-x64)
+const problem = nodeVersionProblem();
+if (problem) throw new Error(problem);
 
 // CI asks for a JSON report (VITEST_JSON) to print the closing `N passed, N failed` line.
 const json = process.env.VITEST_JSON;

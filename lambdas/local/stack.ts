@@ -22,6 +22,7 @@ import { route } from '../handlers/api.ts';
 import type { Deps } from '../handlers/deps.ts';
 import { triggerStep, type ObjectCreatedEvent, type Started } from '../handlers/trigger.ts';
 import { createApiServer } from './http.ts';
+import { nodeVersionProblem } from './node-version.ts';
 import { LocalRunner } from './runner.ts';
 import { readCdkContext, startSchedule } from './schedule.ts';
 import { StepPool } from './step-pool.ts';
@@ -137,6 +138,8 @@ export function toObjectCreated(record: S3Notification['Records'][number]): Obje
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const nodeProblem = nodeVersionProblem();
+  if (nodeProblem) throw new Error(nodeProblem);
   const cdk = readCdkContext();
   const host = options.host ?? '127.0.0.1';
   const bucket = options.bucket ?? 'varstream-local';
