@@ -7,6 +7,8 @@ if (problem) throw new Error(problem);
 
 // CI asks for a JSON report (VITEST_JSON) to print the closing `N passed, N failed` line.
 const json = process.env.VITEST_JSON;
+// CI also asks for coverage (VITEST_COVERAGE=1) and prints its summary; `npm test` skips it to stay fast.
+const coverage = process.env.VITEST_COVERAGE === '1';
 
 export default defineConfig({
   test: {
@@ -15,5 +17,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: json ? ['default', ['json', { outputFile: json }]] : ['default'],
+    coverage: {
+      enabled: coverage,
+      provider: 'v8',
+      include: ['bin/**/*.ts', 'lib/**/*.ts', 'lambdas/**/*.ts'],
+      reporter: ['text-summary', ['text', { skipFull: true }]],
+      reportsDirectory: 'out/coverage',
+    },
   },
 });

@@ -1,6 +1,6 @@
 // The varstream stack: storage, compute, the Step Functions pipeline and the REST API.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { Storage } from './storage.ts';
 import { Compute } from './compute.ts';
 import { Pipeline } from './pipeline.ts';

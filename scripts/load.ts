@@ -30,13 +30,19 @@ export interface LoadUpload {
   record: RunRecord;
 }
 
+/** The fields of a GET answer the load check reads (a run, or a portfolio's list of runs). */
+interface ApiAnswer {
+  runId?: string;
+  runs?: Array<{ portfolioId: string }>;
+}
+
 export interface LoadReport {
   uploads: LoadUpload[];
   /** the unscaled sample's run (scale 1) */
   reference: RunRecord;
   /** upload of the first file → every run SUCCEEDED or FAILED */
   wallMs: number;
-  requests: Array<{ path: string; status: number; body: any }>;
+  requests: Array<{ path: string; status: number; body: ApiAnswer }>;
   requestsMs: number;
   startMs: number;
 }
@@ -89,7 +95,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const requests = await Promise.all(
       paths.map(async (path) => {
         const res = await fetch(stack.apiUrl + path);
-        return { path, status: res.status, body: await res.json() };
+        return { path, status: res.status, body: (await res.json()) as ApiAnswer };
       }),
     );
     const requestsMs = performance.now() - t2;

@@ -49,7 +49,6 @@ export const settingsSchema = z
   });
 
 export type Settings = z.output<typeof settingsSchema>;
-export type SettingsInput = z.input<typeof settingsSchema>;
 
 /** Validates raw settings; a bad key or value becomes an InputError naming the key. */
 export function parseSettings(raw: unknown, file = 'settings'): Settings {

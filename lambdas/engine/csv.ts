@@ -3,7 +3,7 @@
 // kept (growable Float64Arrays), never the text. Every content problem is an InputError pointing at FILE:LINE:COLUMN.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parse, CsvError } from 'csv-parse';
+import { type CsvError, parse } from 'csv-parse';
 import type { Settings } from './config.ts';
 import { InputError } from './types.ts';
 import type { ReturnsData } from './types.ts';

@@ -80,12 +80,6 @@ export function localShardCount(simulations: number, requested: number, workers:
  */
 const idle: Worker[] = [];
 
-/** Terminates the idle workers (a process that wants to release them before it exits). */
-export async function closePool(): Promise<void> {
-  const all = idle.splice(0);
-  await Promise.all(all.map((w) => w.terminate()));
-}
-
 function takeWorker(url: URL): Worker {
   const w = idle.pop() ?? new Worker(url);
   w.ref();

@@ -237,7 +237,7 @@ function distributionChart(run: RunResult, histogram: Histogram | undefined): st
   }
   body.push(polyline(curve.map(([x, y]) => [p.x(x), p.y(y)]), 'stroke="#222" stroke-width="2"'));
   levels0.forEach(({ k, color }) => {
-    for (const [v, dash, what] of [[-run.risk[k].var, '', 'VaR'], [-run.risk[k].es, '6 3', 'ES']] as const) {
+    for (const [v, dash] of [[-run.risk[k].var, '', 'VaR'], [-run.risk[k].es, '6 3', 'ES']] as const) {
       const x = p.x(v);
       body.push(`<line x1="${c(x)}" x2="${c(x)}" y1="${c(p.top)}" y2="${c(p.bottom)}" stroke="${color}" stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     }

@@ -196,7 +196,7 @@ describe('client retries', () => {
   it('a transient 503 from S3 is retried with backoff until it succeeds', async () => {
     // a stand-in S3 that is "slow down" twice, then answers HeadObject
     let calls = 0;
-    const server = createServer((req, res) => {
+    const server = createServer((_req, res) => {
       calls++;
       if (calls <= 2) {
         res.writeHead(503, { 'content-type': 'application/xml' });

@@ -7,7 +7,7 @@ import { SampleStream } from '../../lambdas/engine/rng.ts';
 import { neededTail, TailCollector, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
 import { encodePartial, decodePacked } from '../../lambdas/engine/partial-codec.ts';
 import { buildRunResult } from '../../lambdas/engine/run.ts';
-import type { FactorModel, SimulationSettings } from '../../lambdas/engine/types.ts';
+import type { SimulationSettings } from '../../lambdas/engine/types.ts';
 import { LEVELS, threeFactorModel } from '../support/models.ts';
 
 const model = threeFactorModel;

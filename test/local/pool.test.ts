@@ -3,7 +3,7 @@ import { localShardCount, runShards } from '../../lambdas/local/pool.ts';
 import { planShards } from '../../lambdas/engine/simulate.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
-import type { FactorModel, SimulationSettings } from '../../lambdas/engine/types.ts';
+import type { SimulationSettings } from '../../lambdas/engine/types.ts';
 import { LEVELS, threeFactorModel } from '../support/models.ts';
 
 const model = threeFactorModel;
