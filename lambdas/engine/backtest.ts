@@ -2,6 +2,8 @@
 // conditional-coverage tests, and the Basel traffic light. Pure: no I/O, no dependency beyond the statistics library.
 import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
 import gammainc from '@stdlib/math-base-special-gammainc';
+import { dynamicQuantile, type DynamicQuantile } from './backtest/dq.ts';
+import { durationTest, type DurationTest } from './backtest/duration.ts';
 
 export interface LikelihoodRatio {
   lr: number;
@@ -30,6 +32,10 @@ export interface LevelBacktest {
   conditionalCoverage: LikelihoodRatio;
   trafficLight: TrafficLight;
   exceptionDates: string[];
+  /** Engle–Manganelli dynamic quantile test; null with too few days */
+  dq: DynamicQuantile | null;
+  /** Christoffersen–Pelletier Weibull duration test; null with fewer than 2 exceptions */
+  duration: DurationTest | null;
 }
 
 export interface BacktestWindow {
@@ -112,6 +118,8 @@ export function backtest(
       conditionalCoverage: { lr: lrCc, pValue: chiSquareSurvival(lrCc, 2) },
       trafficLight: trafficLight(hits.slice(-TRAFFIC_LIGHT_DAYS).filter(Boolean).length, Math.min(n, TRAFFIC_LIGHT_DAYS), level),
       exceptionDates,
+      dq: dynamicQuantile(returns.values, vars, level),
+      duration: durationTest(hits),
     };
   }
   const result: BacktestResult = {
