@@ -12,6 +12,12 @@ export interface ApiProps {
   /** steady-state requests per second and burst for the whole stage */
   rateLimit?: number;
   burstLimit?: number;
+  /**
+   * Create the account-level API Gateway CloudWatch role (`AWS::ApiGateway::Account`). Off by default: that resource
+   * replaces the logging role of every API in the account/region. Context `apiGatewayCloudWatchRole=true` for an
+   * account that has none yet (the stage's logs need one).
+   */
+  cloudWatchRole?: boolean;
 }
 
 export class Api extends Construct {
@@ -23,7 +29,7 @@ export class Api extends Construct {
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       restApiName: 'varstream',
       description: 'varstream runs: POST /runs, GET /runs/{runId}, GET /runs/{runId}/report, GET /portfolios/{portfolioId}/runs',
-      cloudWatchRole: true,
+      cloudWatchRole: props.cloudWatchRole ?? false,
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
       deployOptions: {
         stageName: 'v1',
@@ -88,10 +94,11 @@ export class Api extends Construct {
 
     acknowledge(this.restApi, ['AwsSolutions-APIG3'], 'IAM-authorized API for internal callers with stage throttling; attach a WAF web ACL in the account if it is exposed more widely.');
     acknowledge(this.restApi, ['AwsSolutions-COG4'], 'Authorization is IAM (SigV4), not Cognito: callers are roles in the account.');
-    acknowledge(
-      this.restApi,
-      ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]'],
-      'The account-level API Gateway CloudWatch role uses AmazonAPIGatewayPushToCloudWatchLogs, the AWS-managed policy made for it.',
-    );
+    if (props.cloudWatchRole)
+      acknowledge(
+        this.restApi,
+        ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]'],
+        'The account-level API Gateway CloudWatch role uses AmazonAPIGatewayPushToCloudWatchLogs, the AWS-managed policy made for it.',
+      );
   }
 }

@@ -1,13 +1,14 @@
 // One NodejsFunction per handler, bundled locally by esbuild (no Docker). Each gets only its own grants.
-import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct, type IConstruct } from 'constructs';
-import { acknowledge } from './nag.ts';
+import { Construct } from 'constructs';
+import { acknowledge, logicalId } from './nag.ts';
+import { RUNS_TABLE } from '../lambdas/adapters/run-store.ts';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -110,46 +111,51 @@ export class Compute extends Construct {
     });
     this.all = [this.fit, this.simulate, this.reduce, this.fail, this.trigger, this.api];
 
-    // Least privilege, per function.
-    bucket.grantRead(this.fit, 'uploads/*');
-    bucket.grantRead(this.fit, 'config/*');
-    bucket.grantRead(this.fit, 'inline/*'); // CSV bodies POSTed to the API
-    bucket.grantPut(this.fit, 'partials/*'); // descriptors of large runs for the Distributed Map (put only: nothing is deleted)
-    table.grantReadWriteData(this.fit); // create RUNNING (conditional put + get of an existing run)
+    // Least privilege, per function: every action listed by hand (no grant* action groups), each on the prefix or
+    // table it is used on. The README's "IAM per function" table says the same; test/lib/stack.test.ts pins it.
+    const objectsUnder = (...prefixes: string[]) => prefixes.map((p) => bucket.arnForObjects(`${p}/*`));
+    const allow = (fn: nodejs.NodejsFunction, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
+    // ListObjectsV2 under these prefixes only: the schedule's "newest upload", and telling a missing object (404)
+    // from a forbidden one (S3 answers 403 for a missing key to a caller that may not list; see object-store.ts)
+    const listUnder = (fn: nodejs.NodejsFunction, ...prefixes: string[]) =>
+      allow(fn, ['s3:ListBucket'], [bucket.bucketArn], { StringLike: { 's3:prefix': prefixes.map((p) => `${p}/*`) } });
+    const runsTable = [table.tableArn];
+    const byPortfolio = [`${table.tableArn}/index/${RUNS_TABLE.byPortfolio.indexName}`];
 
-    bucket.grantPut(this.simulate, 'partials/*');
+    // Fit: reads the CSV (the exact version the run was keyed on), the optional config; writes partials; creates RUNNING
+    allow(this.fit, ['s3:GetObject', 's3:GetObjectVersion'], objectsUnder('uploads', 'inline'));
+    allow(this.fit, ['s3:GetObject'], objectsUnder('config'));
+    listUnder(this.fit, 'uploads', 'inline', 'config');
+    allow(this.fit, ['s3:PutObject'], objectsUnder('partials')); // put only: partials expire by lifecycle rule
+    allow(this.fit, ['dynamodb:PutItem', 'dynamodb:GetItem'], runsTable); // conditional put; get of an existing run
 
-    bucket.grantRead(this.reduce, 'partials/*');
-    bucket.grantPut(this.reduce, 'results/*'); // results too large for one item (written here, read by the API)
-    table.grantReadWriteData(this.reduce);
-    // the HTML report: Reduce writes it, nothing else (kept: reports/ has no lifecycle expiry)
-    this.reduce.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('reports/*')] }));
+    allow(this.simulate, ['s3:PutObject'], objectsUnder('partials'));
 
-    table.grantWriteData(this.fail);
+    allow(this.reduce, ['s3:GetObject'], objectsUnder('partials'));
+    // results too large for one item (read by the API) and the HTML report (kept: reports/ has no expiry)
+    allow(this.reduce, ['s3:PutObject'], objectsUnder('results', 'reports'));
+    allow(this.reduce, ['dynamodb:UpdateItem'], runsTable); // RUNNING → SUCCEEDED (conditional)
 
-    bucket.grantRead(this.trigger, 'uploads/*'); // the schedule finds each portfolio's latest upload
+    allow(this.fail, ['dynamodb:UpdateItem'], runsTable); // RUNNING or absent → FAILED (conditional)
 
-    bucket.grantPut(this.api, 'inline/*'); // inline CSV bodies become objects (outside uploads/: no second run)
-    bucket.grantRead(this.api, 'uploads/*');
-    bucket.grantRead(this.api, 'results/*');
-    table.grantReadWriteData(this.api);
-    // GET /runs/{runId}/report reads the object, nothing else
-    this.api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('reports/*')] }));
-    props.idempotencyTable.grantReadWriteData(this.api);
+    allow(this.trigger, ['s3:GetObject'], objectsUnder('uploads')); // HeadObject of the newest upload
+    listUnder(this.trigger, 'uploads');
+
+    allow(this.api, ['s3:PutObject'], objectsUnder('inline')); // inline CSV bodies (outside uploads/: no second run)
+    allow(this.api, ['s3:GetObject'], objectsUnder('uploads', 'results', 'reports'));
+    listUnder(this.api, 'uploads'); // POST /runs {key} of a missing upload is 404, not 500
+    allow(this.api, ['dynamodb:GetItem', 'dynamodb:PutItem'], runsTable);
+    allow(this.api, ['dynamodb:Query'], byPortfolio);
+    // Powertools' DynamoDB persistence layer: conditional put, get, update on completion, delete on a failed request
+    allow(this.api, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [props.idempotencyTable.tableArn]);
 
     for (const fn of this.all) {
       acknowledge(fn, ['AwsSolutions-L1'], 'nodejs22.x is the runtime this project targets and tests against; bumping it is a deliberate change.');
     }
-    // Object grants are scoped to one prefix of one bucket; the action groups are what grantRead/grantWrite emit.
+    // Object grants are scoped to one prefix of one bucket.
     const prefixes = ['uploads', 'config', 'inline', 'partials', 'results', 'reports'];
-    const stack = Stack.of(this);
-    const logicalId = (c: IConstruct): string => stack.resolve(stack.getLogicalId(c.node.defaultChild as CfnElement)) as string;
-    const ids = [
-      ...['GetObject*', 'GetBucket*', 'List*', 'DeleteObject*', 'Abort*', 'PutObject*'].map((a) => `Action::s3:${a}`),
-      ...prefixes.map((p) => `Resource::<${logicalId(bucket)}.Arn>/${p}/*`),
-      `Resource::<${logicalId(table)}.Arn>/index/*`,
-    ].map((f) => `AwsSolutions-IAM5[${f}]`);
-    for (const fn of this.all)
-      acknowledge(fn, ids, "Grants are scoped to one prefix of the one bucket (uploads/, config/, inline/, partials/, results/, reports/) and to the table's own indexes; the s3 action groups are those CDK grantRead/grantWrite emit.");
+    const ids = prefixes.map((p) => `AwsSolutions-IAM5[Resource::<${logicalId(bucket)}.Arn>/${p}/*]`);
+    for (const fn of this.all) acknowledge(fn, ids, 'Object grants are scoped to one prefix of the one bucket (uploads/, config/, inline/, partials/, results/, reports/).');
   }
 }

@@ -21,6 +21,8 @@ export interface VarstreamStackProps extends StackProps {
   simulateReservedConcurrency?: number;
   /** keep bucket and table on stack deletion (context `retainData`, default true) */
   retainData?: boolean;
+  /** create the account-wide API Gateway CloudWatch role (context `apiGatewayCloudWatchRole`, default false) */
+  apiGatewayCloudWatchRole?: boolean;
 }
 
 export class VarstreamStack extends Stack {
@@ -48,7 +50,7 @@ export class VarstreamStack extends Stack {
       maxConcurrency: props.maxConcurrency ?? 100,
       scheduleCron: props.scheduleCron ?? DEFAULT_SCHEDULE_CRON,
     });
-    this.api = new Api(this, 'Api', { handler: this.compute.api });
+    this.api = new Api(this, 'Api', { handler: this.compute.api, cloudWatchRole: props.apiGatewayCloudWatchRole ?? false });
     // every function here (ours and CDK's S3 notifications helper) uses it
     acknowledge(
       this,
@@ -77,5 +79,6 @@ export function propsFromContext(tryGet: (key: string) => unknown): VarstreamSta
     maxConcurrency: num(tryGet('maxConcurrency')),
     simulateReservedConcurrency: num(tryGet('simulateReservedConcurrency')),
     retainData: bool(tryGet('retainData')),
+    apiGatewayCloudWatchRole: bool(tryGet('apiGatewayCloudWatchRole')),
   };
 }

@@ -1,6 +1,6 @@
 // The REST routes as one pure function (request → response), served by API Gateway here and by node:http in the
 // local stack. Errors are JSON {error} with 400 (bad request), 404 (no such run/route), 409 (Idempotency-Key reused
-// with another body, or its first request still in progress), 413 (inline CSV > 1 MB).
+// with another body, or its first request still in progress), 413 (inline CSV > 1 MB), 415 (POST not application/json).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -52,6 +52,9 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
     if (!parts) return error(400, `malformed path ${req.path}`);
     if (parts.length === 1 && parts[0] === 'runs') {
       if (method !== 'POST') return error(405, `${method} not allowed on /runs`);
+      // a web page can POST text/plain or a form cross-origin without asking; it cannot send application/json
+      const type = (req.headers?.['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (type !== 'application/json') return error(415, `POST /runs needs Content-Type: application/json (got ${type || 'none'})`);
       const key = req.headers?.[IDEMPOTENCY_HEADER];
       if (key === undefined || !deps.idempotency) return await postRun(req.body ?? '', deps);
       return await idempotentPostRun(key, req.body ?? '', deps as ApiDeps & { idempotency: IdempotencyStore });

@@ -9,6 +9,7 @@ import { factorModel, fitModel } from '../engine/fit.ts';
 import { simulationSettings } from '../engine/run.ts';
 import { planShards } from '../engine/simulate.ts';
 import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../engine/types.ts';
+import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
 import { contextKey, descriptorsKey, type FitOutput, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
@@ -54,13 +55,18 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
 
   const t0 = performance.now();
   const settings = await loadSettings(run, deps);
-  const object = await deps.objects.openObject(input.bucket, input.key, input.versionId);
+  const object = await deps.objects.openObject(input.bucket, input.key, input.versionId, input.etag);
   if (object.size > settings.maxFileBytes) {
     // the body is never read: end it, or its socket stays checked out of the client's pool
     await object.body[Symbol.asyncIterator]().return?.();
     throw new InputError(input.key, 1, 1, `file is ${object.size} bytes, over maxFileBytes ${settings.maxFileBytes}`);
   }
-  const data = await readReturns(object.body, input.key, settings);
+  const data = await readReturns(object.body, input.key, settings).catch(async (e: unknown) => {
+    // a torn or replaced file (a second PUT to the same key) is not the user's syntax error: say what happened
+    if (e instanceof InputError && !input.versionId && input.etag && isMd5(input.etag) && !e.message.endsWith(OBJECT_CHANGED))
+      if (!(await deps.objects.hasContent(input.bucket, input.key, input.etag))) throw new InputError(s3Ref(input.bucket, input.key), 1, 1, OBJECT_CHANGED);
+    throw e;
+  });
   const t1 = performance.now();
   const fit = fitModel(data, settings);
   const model = factorModel(fit, data);

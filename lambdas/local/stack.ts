@@ -23,6 +23,7 @@ import type { Deps } from '../handlers/deps.ts';
 import { triggerStep, type ObjectCreatedEvent, type Started } from '../handlers/trigger.ts';
 import { createApiServer } from './http.ts';
 import { nodeVersionProblem } from './node-version.ts';
+import { guardS3rver } from './s3-guard.ts';
 import { LocalRunner } from './runner.ts';
 import { readCdkContext, startSchedule } from './schedule.ts';
 import { StepPool } from './step-pool.ts';
@@ -187,6 +188,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       allowMismatchedSignatures: true,
       vhostBuckets: false,
     });
+    // refuse unsafe keys and form uploads; never write outside the bucket's folder; a write error is that request's
+    guardS3rver(s3 as unknown as Parameters<typeof guardS3rver>[0], resolve(dataDir, 's3'));
     const s3Address = await s3.run();
     closers.push(async () => {
       const closing = s3.close();

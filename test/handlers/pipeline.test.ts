@@ -29,6 +29,7 @@ const BUCKET = 'varstream-handlers';
 const TABLE = 'varstream-runs-handlers';
 const CSV = readFileSync(new URL('../../data/tech11.csv', import.meta.url), 'utf-8');
 const SETTINGS = { simulations: 20_000, shards: 4, seed: 11 };
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 let aws: LocalAws;
 let deps: Deps;
@@ -247,7 +248,7 @@ describe('execution status change (EventBridge → Fail)', () => {
 describe('REST routes', () => {
   it('POST /runs with inline csv → 202 {runId}, RUNNING at once, then the run', async () => {
     const before = started.length;
-    const res = await route({ method: 'POST', path: '/runs', body: JSON.stringify({ portfolioId: 'api1', csv: CSV, settings: SETTINGS }) }, deps);
+    const res = await route({ method: 'POST', path: '/runs', headers: JSON_TYPE, body: JSON.stringify({ portfolioId: 'api1', csv: CSV, settings: SETTINGS }) }, deps);
     expect(res.statusCode).toBe(202);
     const { runId } = JSON.parse(res.body);
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);
@@ -283,17 +284,17 @@ describe('REST routes', () => {
   });
 
   it('POST /runs by key starts a run on the stored upload of its own portfolio only', async () => {
-    const foreign = await route({ method: 'POST', path: '/runs', body: JSON.stringify({ portfolioId: 'other', key: 'uploads/tech/2024-05.csv' }) }, deps);
+    const foreign = await route({ method: 'POST', path: '/runs', headers: JSON_TYPE, body: JSON.stringify({ portfolioId: 'other', key: 'uploads/tech/2024-05.csv' }) }, deps);
     expect(foreign.statusCode).toBe(400);
     expect(JSON.parse(foreign.body).error).toMatch(/under uploads\/other\//);
-    const res = await route({ method: 'POST', path: '/runs', body: JSON.stringify({ portfolioId: 'tech', key: 'uploads/tech/2024-05.csv' }) }, deps);
+    const res = await route({ method: 'POST', path: '/runs', headers: JSON_TYPE, body: JSON.stringify({ portfolioId: 'tech', key: 'uploads/tech/2024-05.csv' }) }, deps);
     expect(res.statusCode).toBe(202);
     expect(started.at(-1)).toMatchObject({ portfolioId: 'tech', origin: 'api', input: { key: 'uploads/tech/2024-05.csv' } });
   });
 
   it('POST /runs with an Idempotency-Key: a retry gets the same runId and starts nothing; another body is 409', async () => {
     const post = (body: unknown, key?: string) =>
-      route({ method: 'POST', path: '/runs', headers: key === undefined ? {} : { 'idempotency-key': key }, body: JSON.stringify(body) }, deps);
+      route({ method: 'POST', path: '/runs', headers: key === undefined ? JSON_TYPE : { ...JSON_TYPE, 'idempotency-key': key }, body: JSON.stringify(body) }, deps);
     await deps.objects.putText(BUCKET, 'uploads/idem/2024-05.csv', CSV, 'text/csv');
     const body = { portfolioId: 'idem', key: 'uploads/idem/2024-05.csv', settings: { seed: 3 } };
     const before = started.length;
@@ -337,9 +338,11 @@ describe('REST routes', () => {
 
   it('answers 400/404/413 as JSON errors', async () => {
     const call = (method: string, path: string, body?: unknown, query?: Record<string, string>) =>
-      route({ method, path, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), query }, deps);
+      route({ method, path, headers: JSON_TYPE, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), query }, deps);
     const cases: Array<[Promise<{ statusCode: number; body: string }>, number, RegExp]> = [
       [call('POST', '/runs', '{nope'), 400, /not valid JSON/],
+      [route({ method: 'POST', path: '/runs', headers: { 'content-type': 'text/plain' }, body: '{"portfolioId": "a", "csv": "x"}' }, deps), 415, /Content-Type: application\/json \(got text\/plain\)/],
+      [route({ method: 'POST', path: '/runs', body: '{"portfolioId": "a", "csv": "x"}' }, deps), 415, /got none/],
       [call('POST', '/runs', { csv: 'x' }), 400, /portfolioId/],
       [call('POST', '/runs', { portfolioId: 'a', key: 'uploads/a/x.csv', csv: 'x' }), 400, /exactly one/],
       [call('POST', '/runs', { portfolioId: 'a', csv: 'x', settings: { simulations: 5 } }), 400, /settings:1:1: setting "simulations"/],

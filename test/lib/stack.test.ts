@@ -138,21 +138,76 @@ describe('functions', () => {
       expect.stringMatching(/^PipelineStateMachineDistributedMapPolicy/),
     ]);
   });
-  it('reports/*: Reduce may only PutObject, the API may only GetObject, nobody else touches it', () => {
-    const statements = Object.entries<any>(template.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
-      p.Properties.PolicyDocument.Statement.map((st: any) => ({ id, actions: [st.Action].flat(), text: JSON.stringify(st.Resource) })),
+  it('every IAM statement, action by action, as the README table says', () => {
+    // CloudFormation values → readable text: <Uploads>/uploads/* for the bucket's objects, <Runs>/index/byPortfolio …
+    const name = (id: string) => id.replace(/[0-9A-F]{8}$/, '').replace(/^(Storage|Compute|Pipeline)/, '');
+    const text = (v: any): string => {
+      if (typeof v === 'string') return v;
+      if (v['Fn::GetAtt']) return `<${name(v['Fn::GetAtt'][0])}>`;
+      if (v.Ref) return v.Ref.startsWith('AWS::') ? v.Ref.slice(5).toLowerCase() : `<${name(v.Ref)}>`;
+      if (v['Fn::Join']) return v['Fn::Join'][1].map(text).join(v['Fn::Join'][0]);
+      if (v['Fn::Select']) return '<name>';
+      throw new Error(`cannot render ${JSON.stringify(v)}`);
+    };
+    const role = (id: string) =>
+      id
+        .replace(/^Compute(\w+?)ServiceRoleDefaultPolicy\w+$/, '$1')
+        .replace(/^PipelineStateMachineRoleDefaultPolicy\w+$/, 'StateMachine')
+        .replace(/^PipelineStateMachineDistributedMapPolicy\w+$/, 'DistributedMap')
+        .replace(/^StorageUploadsNotificationsHandlerPolicy\w+$/, 'S3Notifications');
+    const actual = Object.fromEntries(
+      Object.entries<any>(template.findResources('AWS::IAM::Policy')).map(([id, p]) => [
+        role(id),
+        p.Properties.PolicyDocument.Statement.map((st: any) => {
+          expect(st.Effect).toBe('Allow');
+          const cond = st.Condition ? ` if ${JSON.stringify(st.Condition)}` : '';
+          return `${[st.Action].flat().join(' ')} on ${[st.Resource].flat().map(text).join(' ')}${cond}`;
+        }),
+      ]),
     );
-    const onReports = statements.filter((st) => st.text.includes('/reports/*'));
-    expect(onReports.map((st) => [st.id.replace(/ServiceRole.*$/, ''), st.actions]).sort()).toEqual([
-      ['ComputeApi', ['s3:GetObject']],
-      ['ComputeReduce', ['s3:PutObject']],
-    ]);
+    const B = '<Uploads>';
+    const list = (...prefixes: string[]) => `s3:ListBucket on ${B} if ${JSON.stringify({ StringLike: { 's3:prefix': prefixes.map((p) => `${p}/*`) } })}`;
+    const fn = (n: string) => `<${n}> <${n}>:*`;
+    expect(actual).toEqual({
+      Fit: [
+        `s3:GetObject s3:GetObjectVersion on ${B}/uploads/* ${B}/inline/*`,
+        `s3:GetObject on ${B}/config/*`,
+        list('uploads', 'inline', 'config'),
+        `s3:PutObject on ${B}/partials/*`,
+        'dynamodb:PutItem dynamodb:GetItem on <Runs>',
+      ],
+      Simulate: [`s3:PutObject on ${B}/partials/*`],
+      Reduce: [`s3:GetObject on ${B}/partials/*`, `s3:PutObject on ${B}/results/* ${B}/reports/*`, 'dynamodb:UpdateItem on <Runs>'],
+      Fail: ['dynamodb:UpdateItem on <Runs>'],
+      Trigger: [`s3:GetObject on ${B}/uploads/*`, list('uploads'), 'states:StartExecution on <StateMachine>'],
+      Api: [
+        `s3:PutObject on ${B}/inline/*`,
+        `s3:GetObject on ${B}/uploads/* ${B}/results/* ${B}/reports/*`,
+        list('uploads'),
+        'dynamodb:GetItem dynamodb:PutItem on <Runs>',
+        'dynamodb:Query on <Runs>/index/byPortfolio',
+        'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem dynamodb:DeleteItem on <Idempotency>',
+        'states:StartExecution on <StateMachine>',
+      ],
+      StateMachine: [
+        ...['Fit', 'Reduce', 'Fail', 'Simulate'].map((n) => `lambda:InvokeFunction on ${fn(n)}`),
+        'logs:CreateLogDelivery logs:GetLogDelivery logs:UpdateLogDelivery logs:DeleteLogDelivery logs:ListLogDeliveries logs:PutResourcePolicy logs:DescribeResourcePolicies logs:DescribeLogGroups on *',
+        'xray:PutTraceSegments xray:PutTelemetryRecords xray:GetSamplingRules xray:GetSamplingTargets on *',
+        `s3:GetObject on ${B}/partials/*`,
+      ],
+      DistributedMap: [
+        'states:StartExecution on <StateMachine>',
+        'states:DescribeExecution states:StopExecution on arn:partition:states:us-east-1:123456789012:execution:<name>:*',
+        'states:RedriveExecution on arn:partition:states:us-east-1:123456789012:execution:<name>/*:*',
+      ],
+      S3Notifications: [`s3:PutBucketNotification on ${B}`],
+    });
   });
-  it('Simulate may only write partials/*', () => {
-    const [, policy] = Object.entries<any>(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('ComputeSimulate'))!;
-    const text = JSON.stringify(policy.Properties.PolicyDocument);
-    expect(text).toContain('/partials/*');
-    expect(text).not.toMatch(/uploads|config|dynamodb/);
+  it('no account-level API Gateway role unless the context asks for one', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const app = new App({ context: { apiGatewayCloudWatchRole: 'true', 'aws:cdk:bundling-stacks': [] } });
+    const withRole = new VarstreamStack(app, 'WithRole', propsFromContext((k) => app.node.tryGetContext(k)));
+    Template.fromStack(withRole).resourceCountIs('AWS::ApiGateway::Account', 1);
   });
   it('no function may delete an object: uploads are kept, partials expire by lifecycle', () => {
     for (const [id, p] of Object.entries<any>(template.findResources('AWS::IAM::Policy'))) {

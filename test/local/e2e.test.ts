@@ -39,7 +39,7 @@ async function put(key: string, body: string): Promise<string> {
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(stack.apiUrl + path, { method, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+  const res = await fetch(stack.apiUrl + path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }) });
   return { status: res.status, json: await res.json() };
 }
 
@@ -156,7 +156,7 @@ describe('upload → run → API', () => {
 describe('Idempotency-Key', () => {
   it('a retried POST /runs with the same key and body gets the same runId (one run); another body is 409', async () => {
     const post = async (body: unknown, key: string) => {
-      const res = await fetch(`${stack.apiUrl}/runs`, { method: 'POST', headers: { 'Idempotency-Key': key }, body: JSON.stringify(body) });
+      const res = await fetch(`${stack.apiUrl}/runs`, { method: 'POST', headers: { 'Idempotency-Key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: res.status, json: (await res.json()) as any };
     };
     const body = { portfolioId: 'idem', csv: CSV, settings: { ...WINDOW, seed: SEED, simulations: 1_000 } };

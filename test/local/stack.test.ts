@@ -166,6 +166,7 @@ describe('a run past its deadline', () => {
     try {
       const post = await fetch(`${stack.apiUrl}/runs`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ portfolioId: 'late', csv: CSV, settings: { simulations: 4_000_000, shards: 16 } }),
       });
       expect(post.status).toBe(202);

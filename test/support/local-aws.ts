@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { makeS3Client } from '../../lambdas/adapters/clients.ts';
+import { guardS3rver } from '../../lambdas/local/s3-guard.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -49,6 +50,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
   const s3Port = await freePort();
   const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', directory, silent: true, allowMismatchedSignatures: true });
+  guardS3rver(s3, directory); // as the local stack runs it
   await s3.run();
 
   const dynamoPort = await freePort();
