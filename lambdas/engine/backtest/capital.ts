@@ -5,7 +5,7 @@ import type { TrafficLight } from '../backtest.ts';
 const YELLOW_PLUS: Record<number, number> = { 5: 0.4, 6: 0.5, 7: 0.65, 8: 0.75, 9: 0.85 };
 /** the Basel multiplier before the plus factor */
 export const BASE_MULTIPLIER = 3;
-/** p-value below which Kupiec or the duration test rejects a model in the ranking */
+/** p-value at or below which Kupiec, DQ or the duration test rejects a model in the ranking */
 export const RANKING_SIGNIFICANCE = 0.05;
 
 /**
@@ -29,6 +29,8 @@ export interface RankingInput {
   capital: number;
   zone: TrafficLight['zone'];
   kupiecPValue: number;
+  /** null when DQ does not apply (too few days) */
+  dqPValue: number | null;
   /** null when the duration test does not apply (fewer than 2 exceptions: nothing can cluster) */
   durationPValue: number | null;
 }
@@ -36,14 +38,16 @@ export interface RankingInput {
 export interface RankingEntry {
   model: string;
   capital: number;
-  /** green at 99 %, Kupiec p > 0.05 and duration p > 0.05 (or not applicable) */
+  /** green at 99 %, and Kupiec, DQ and duration p > 0.05 (DQ and duration when they apply) */
   eligible: boolean;
   /** why not eligible, empty when eligible */
   failures: string[];
 }
 
 /**
- * Eligible models first, each group by capital ascending (ties by name); the first entry is the recommended model when
+ * A model is eligible for capital when it is green at 99 % and neither the exception rate (Kupiec) nor the two
+ * clustering tests (DQ: exceptions predictable from past exceptions or the VaR; duration: memory in the gaps between
+ * exceptions) reject it at 5 %. Eligible models first, each group by capital ascending (ties by name); the first entry is the recommended model when
  * it is eligible.
  */
 export function rankModels(models: RankingInput[]): RankingEntry[] {
@@ -51,6 +55,7 @@ export function rankModels(models: RankingInput[]): RankingEntry[] {
     const failures: string[] = [];
     if (m.zone !== 'green') failures.push(`traffic light ${m.zone}`);
     if (!(m.kupiecPValue > RANKING_SIGNIFICANCE)) failures.push(`Kupiec p ${m.kupiecPValue.toPrecision(2)}`);
+    if (m.dqPValue !== null && !(m.dqPValue > RANKING_SIGNIFICANCE)) failures.push(`DQ p ${m.dqPValue.toPrecision(2)}`);
     if (m.durationPValue !== null && !(m.durationPValue > RANKING_SIGNIFICANCE)) failures.push(`duration p ${m.durationPValue.toPrecision(2)}`);
     return { model: m.model, capital: m.capital, eligible: failures.length === 0, failures };
   });

@@ -18,14 +18,16 @@ describe('plusFactor', () => {
 describe('rankModels', () => {
   it('puts the cheapest eligible model first and says why the others fail', () => {
     const ranking = rankModels([
-      { model: 'normal', capital: 0.08, zone: 'red', kupiecPValue: 1e-7, durationPValue: 0.7 },
-      { model: 'ewma', capital: 0.1, zone: 'green', kupiecPValue: 0.6, durationPValue: 0.3 },
-      { model: 'fhs', capital: 0.11, zone: 'green', kupiecPValue: 0.9, durationPValue: null },
-      { model: 'hs', capital: 0.095, zone: 'green', kupiecPValue: 0.5, durationPValue: 0.01 },
+      { model: 'normal', capital: 0.08, zone: 'red', kupiecPValue: 1e-7, dqPValue: 0.2, durationPValue: 0.7 },
+      { model: 'ewma', capital: 0.1, zone: 'green', kupiecPValue: 0.6, dqPValue: 0.5, durationPValue: 0.3 },
+      { model: 'fhs', capital: 0.11, zone: 'green', kupiecPValue: 0.9, dqPValue: null, durationPValue: null },
+      { model: 'hs', capital: 0.095, zone: 'green', kupiecPValue: 0.5, dqPValue: 0.5, durationPValue: 0.01 },
+      { model: 't', capital: 0.09, zone: 'green', kupiecPValue: 0.5, dqPValue: 0.03, durationPValue: 0.5 },
     ]);
-    expect(ranking.map((r) => r.model)).toEqual(['ewma', 'fhs', 'normal', 'hs']);
+    expect(ranking.map((r) => r.model)).toEqual(['ewma', 'fhs', 'normal', 't', 'hs']);
     expect(ranking[0]).toEqual({ model: 'ewma', capital: 0.1, eligible: true, failures: [] });
     expect(ranking[2].failures).toEqual(['traffic light red', 'Kupiec p 1.0e-7']);
-    expect(ranking[3].failures).toEqual(['duration p 0.010']);
+    expect(ranking[3].failures).toEqual(['DQ p 0.030']);
+    expect(ranking[4].failures).toEqual(['duration p 0.010']);
   });
 });
