@@ -42,7 +42,7 @@ async function sampleModel(): Promise<{ model: FactorModel; source: string }> {
 async function timeRun(model: FactorModel, n: number, workers: number): Promise<{ seconds: number; var99: number; shards: number }> {
   const base: SimulationSettings = { ...simulationSettings(parseSettings({ simulations: Math.min(n, 1e9), seed: SEED })), simulations: n };
   const m = neededTail(n, CONFIDENCE);
-  const simulation = { ...base, shards: localShardCount(n, 1, workers, m) };
+  const simulation = { ...base, shards: localShardCount(n, 1, workers) };
   const t = performance.now();
   const merger = new TailMerger(n, m);
   await runShards(planShards(model, simulation, CONFIDENCE), merger, { workers });

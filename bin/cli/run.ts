@@ -128,7 +128,7 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
   const n = base.simulations;
   const m = neededTail(n, settings.confidence);
   const workers = workersFlag ?? (n <= IN_PROCESS_LIMIT ? 0 : defaultWorkers());
-  const simulation = { ...base, shards: localShardCount(n, base.shards, workers, m) };
+  const simulation = { ...base, shards: localShardCount(n, base.shards, workers) };
   const merger = new TailMerger(n, m);
   const bar = progress && process.stderr.isTTY ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | {value}/{total} samples | ETA {eta}s', stream: process.stderr, hideCursor: true }) : undefined;
   let barStarted = false;

@@ -2,7 +2,7 @@
 //
 // Every reported number is a function of the global tail (split-invariant by construction) and of the model:
 // - quantile: numpy.percentile's linear interpolation at (N−1)q, q = 1 − c; var = −quantile
-// - es: −mean of the ⌈Nq⌉ smallest samples
+// - es: −(exact sum of the ⌈Nq⌉ smallest samples, rounded once)/⌈Nq⌉
 // - ci95: distribution-free 95% interval of var from the order statistics at ranks Nq ∓ 1.96·sqrt(Nq(1−q)), rounded
 //   outward and clamped to [1, N]: [−x_(upper rank), −x_(lower rank)]
 // - standardError of var: the width of that interval / (2·1.96) (order-statistic based, no density estimate)
@@ -14,15 +14,17 @@
 // - componentVar (Euler, closed form): analyticVar = −h·m + κ·sqrt(h)·σ with κ = −z_q (or the t analogue), so
 //   componentVar_j = −h β_j μ_j + κ sqrt(h) β_j (Σβ)_j / σ, "intercept" = −h α, "residual" = κ sqrt(h) s² / σ;
 //   they sum to analyticVar exactly.
-// - componentEs_j = −mean over the ⌈Nq⌉ tail samples of β_j Σ_d F_{j,d} (regenerated from (seed, sample index));
-//   "intercept" = −h α and "residual" = −mean Σ_d ε_d; they sum to es (up to rounding).
+// - componentEs_j = −(exact sum over the ⌈Nq⌉ tail samples of β_j Σ_d F_{j,d})/⌈Nq⌉, each regenerated from (seed,
+//   sample index): in the shards below the attribution bracket, here inside it; "intercept" = −h α and "residual" =
+//   the same over Σ_d ε_d; they sum to es (up to rounding).
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import { dailyMoments, histogramEdges, SampleGenerator } from './simulate.ts';
+import { selectExactly } from './selection.ts';
+import { Attribution, dailyMoments, histogramEdges, SampleGenerator, simulateShardPacked } from './simulate.ts';
 import { stressTest } from './stress.ts';
-import { neededTail, TailMerger, tailRanks, type PackedPartial } from './tail.ts';
-import type { FactorModel, Histogram, RiskLevel, ShardPartial, SimulationSettings, StressResult } from './types.ts';
+import { TailMerger, tailRanks, type PackedPartial } from './tail.ts';
+import type { FactorModel, Histogram, RiskLevel, ShardPartial, SimulationSettings, StressResult, Transfer } from './types.ts';
 
 export interface ReduceOptions {
   value?: number;
@@ -35,6 +37,8 @@ export interface Reduced {
   stress: StressResult[];
   /** every sample in fixed bins (simulate.ts histogramEdges), when every partial carried its counts */
   histogram?: Histogram;
+  /** what the shards shipped, over every pass */
+  transfer: Transfer;
 }
 
 /** Level key of a confidence: String(c), e.g. "0.99". */
@@ -74,7 +78,11 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
   return { var: -h * m + kappa * rootH * sd, es: -h * m + esKappa * rootH * sd, kappa, mean: m, sd };
 }
 
-/** Reduces a complete merger (or a complete set of partials) to the run's risk, attribution and stress. */
+/**
+ * Reduces a complete merger (or a complete set of partials) of pass 1 to the run's risk, attribution and stress. If a
+ * bracket missed a needed rank (rare: selection.ts), the shards' ranges are simulated again here, in-process, with
+ * brackets from pass 1's histogram: the numbers are exact either way, and `transfer.passes` says what happened.
+ */
 export function reduceRisk(
   source: TailMerger | Array<ShardPartial | PackedPartial>,
   model: FactorModel,
@@ -83,32 +91,30 @@ export function reduceRisk(
   options: ReduceOptions = {},
 ): Reduced {
   const n = simulation.simulations;
-  const m = neededTail(n, confidence);
-  let merger: TailMerger;
-  if (source instanceof TailMerger) merger = source;
+  let first: TailMerger;
+  if (source instanceof TailMerger) first = source;
   else {
-    merger = new TailMerger(n, m);
-    for (const p of source) merger.add(p);
+    first = new TailMerger(n);
+    for (const p of source) first.add(p);
   }
-  if (merger.simulations !== n) throw new Error(`merger holds ${merger.simulations} simulations, settings say ${n}`);
-  if (!merger.complete) throw new Error(`partials cover ${merger.covered} of ${n} samples`);
-  if (merger.size < m) throw new Error(`merged tail holds ${merger.size} samples, the levels need ${m}`);
-  const x = merger.tail().values;
-  const indices = merger.tail().indices;
+  if (first.simulations !== n) throw new Error(`merger holds ${first.simulations} simulations, settings say ${n}`);
+  if (!first.complete) throw new Error(`partials cover ${first.covered} of ${n} samples`);
+  const { merger, transfer } = selectExactly(first, confidence, histogramEdges(model, simulation).edges, (selection, ranges) =>
+    ranges.map((r) => simulateShardPacked({ ...r, simulations: n, model, simulation, selection })),
+  );
 
   const risk: Record<string, RiskLevel> = {};
   for (const c of confidence) {
     const r = tailRanks(n, c);
-    const a = x[r.lower];
-    const b = x[r.upper];
+    const a = merger.orderStatistic(r.lower);
+    const b = merger.orderStatistic(r.upper);
     // numpy's _lerp: a + (b−a)·t, computed from the upper end when t ≥ 0.5
     const diff = b - a;
     const quantile = r.frac >= 0.5 ? b - diff * (1 - r.frac) : a + diff * r.frac;
-    let tailSum = 0;
-    for (let i = 0; i < r.esCount; i++) tailSum += x[i];
-    const es = -tailSum / r.esCount;
-    const lo = x[r.ciLower - 1];
-    const hi = x[r.ciUpper - 1];
+    // the exact sum of the ⌈Nq⌉ smallest, rounded once: the same for every split and arrival order
+    const es = -merger.sumSmallest(r.esCount) / r.esCount;
+    const lo = merger.orderStatistic(r.ciLower - 1);
+    const hi = merger.orderStatistic(r.ciUpper - 1);
     const an = analyticRisk(model, simulation, c);
     const level: RiskLevel = {
       quantile,
@@ -126,9 +132,9 @@ export function reduceRisk(
     risk[levelKey(c)] = level;
   }
 
-  const attribution = attribute(model, simulation, confidence[0], indices, n);
+  const attribution = attribute(model, simulation, confidence[0], merger, n);
   const stress = (options.shocks ?? []).map((s) => stressTest(model, s));
-  const reduced: Reduced = { risk, attribution, stress };
+  const reduced: Reduced = { risk, attribution, stress, transfer };
   const counts = merger.histogramCounts();
   if (counts !== undefined) reduced.histogram = { edges: histogramEdges(model, simulation).edges, counts };
   return reduced;
@@ -138,7 +144,7 @@ function attribute(
   model: FactorModel,
   simulation: SimulationSettings,
   confidence: number,
-  indices: Uint32Array,
+  merger: TailMerger,
   n: number,
 ): Record<string, { componentVar: number; componentEs: number }> {
   const k = model.factors.length;
@@ -146,27 +152,24 @@ function attribute(
   const an = analyticRisk(model, simulation, confidence);
   const rootH = Math.sqrt(h);
   const out: Record<string, { componentVar: number; componentEs: number }> = {};
-  const gen = new SampleGenerator(model, simulation);
   const { esCount } = tailRanks(n, confidence);
-  const factorSums = new Float64Array(k);
-  const f = new Float64Array(k);
-  let residualSum = 0;
-  for (let t = 0; t < esCount; t++) {
-    const parts = gen.decompose(indices[t], f);
-    for (let j = 0; j < k; j++) factorSums[j] += f[j];
-    residualSum += parts.residual;
-  }
+  // the shards summed their samples below the attribution bracket; the bracket's own ES samples are decomposed here
+  const sums = merger.attributionOf(esCount, k);
+  const attribution = new Attribution(new SampleGenerator(model, simulation));
+  for (const i of sums.indices) attribution.add(i);
+  sums.factors.forEach((s, j) => s.merge(attribution.factors[j]));
+  sums.residual.merge(attribution.residual);
   for (let j = 0; j < k; j++) {
     let sb = 0;
     for (let i = 0; i < k; i++) sb += model.cov[j][i] * model.beta[i];
     out[model.factors[j]] = {
       componentVar: -h * model.beta[j] * model.mu[j] + (an.kappa * rootH * model.beta[j] * sb) / an.sd,
-      componentEs: -factorSums[j] / esCount,
+      componentEs: -sums.factors[j].value() / esCount,
     };
   }
   if (simulation.intercept) out.intercept = { componentVar: -h * model.alpha, componentEs: -h * model.alpha };
   if (simulation.residual === 'normal') {
-    out.residual = { componentVar: (an.kappa * rootH * model.residualVariance) / an.sd, componentEs: -residualSum / esCount };
+    out.residual = { componentVar: (an.kappa * rootH * model.residualVariance) / an.sd, componentEs: -sums.residual.value() / esCount };
   }
   return out;
 }

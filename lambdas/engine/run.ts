@@ -43,6 +43,7 @@ export function buildRunResult(
   };
   if (settings.value !== undefined) result.value = settings.value;
   if (reduced.histogram !== undefined) result.histogram = reduced.histogram;
+  result.transfer = reduced.transfer;
   return result;
 }
 

@@ -16,8 +16,10 @@
 // factors); the residual ε stays normal N(0, s²) — the regression's s² is not a t scale.
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { SampleStream, ZK, ZW } from './rng.ts';
-import { neededTail, TailCollector, type PackedPartial } from './tail.ts';
-import type { FactorModel, ShardDescriptor, ShardPartial, SimulationSettings } from './types.ts';
+import { ExactSum } from './exact-sum.ts';
+import { planSelection, type ReturnLaw } from './selection.ts';
+import { BandCollector, type PackedPartial } from './tail.ts';
+import type { AttributionSums, FactorModel, ShardDescriptor, ShardPartial, SimulationSettings } from './types.ts';
 
 /** Lower Cholesky factor of Σ (row-major k×k); throws when Σ is not positive definite. */
 export function choleskyLower(cov: number[][]): number[][] {
@@ -262,22 +264,43 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
   }
 }
 
-/** Contiguous ranges covering [0, N): shard s gets [⌊sN/S⌋, ⌊(s+1)N/S⌋). Each keeps min(m, its size) samples. */
+/**
+ * Contiguous ranges covering [0, N): shard s gets [⌊sN/S⌋, ⌊(s+1)N/S⌋). Every shard runs the same pass-1 selection
+ * (selection.ts: value brackets around the needed ranks from the model's quantiles).
+ */
 export function planShards(model: FactorModel, simulation: SimulationSettings, confidence: number[], runId?: string): ShardDescriptor[] {
   const n = simulation.simulations;
   const shards = Math.min(simulation.shards, n);
   if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) throw new RangeError(`simulations must be in [1, 2^32], got ${n}`);
   if (!Number.isSafeInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${simulation.shards}`);
-  const m = neededTail(n, confidence);
+  const selection = planSelection(n, confidence, returnLaw(model, simulation));
   const out: ShardDescriptor[] = [];
   for (let s = 0; s < shards; s++) {
     const start = Math.floor((s * n) / shards);
     const end = Math.floor(((s + 1) * n) / shards);
-    const d: ShardDescriptor = { shard: s, start, end, simulations: n, tailSize: Math.min(m, end - start), model, simulation };
+    const d: ShardDescriptor = { shard: s, start, end, simulations: n, model, simulation, selection };
     if (runId !== undefined) d.runId = runId;
     out.push(d);
   }
   return out;
+}
+
+/** Samples in the pilot that stands in for a quantile function the model lacks. */
+export const PILOT_SAMPLES = 1 << 18;
+
+/**
+ * The h-day return's law for pass 1's brackets: normal in closed form for distribution 'normal' (any horizon, residual,
+ * intercept: a sum of normals); the covariance-scaled Student-t for 't' with h = 1 and no residual; otherwise the
+ * sorted first min(N, PILOT_SAMPLES) samples of the run itself.
+ */
+export function returnLaw(model: FactorModel, simulation: SimulationSettings): ReturnLaw {
+  const { mean, variance } = dailyMoments(model, simulation);
+  const h = simulation.horizon;
+  if (simulation.distribution === 'normal') return { kind: 'normal', mean: h * mean, sd: Math.sqrt(h * variance) };
+  if (h === 1 && simulation.residual === 'none' && simulation.df !== null) return { kind: 't', mean, sd: Math.sqrt(variance), df: simulation.df };
+  const pilot = new Float64Array(Math.min(simulation.simulations, PILOT_SAMPLES));
+  new SampleGenerator(model, simulation).fill(0, pilot.length, pilot);
+  return { kind: 'pilot', sorted: pilot.sort() };
 }
 
 const PROGRESS_CHUNK = 1 << 16;
@@ -342,55 +365,65 @@ function scanChunk(
 }
 
 /**
- * Streams over the shard's range keeping only its `tailSize` smallest samples (TailCollector: a buffer of
- * candidates below a running threshold; 2·m pairs, since a larger buffer means fewer compactions), and counting every sample into the run's histogram bins.
- * Memory O(tailSize), never O(range).
- * sum/sumSquares are accumulated in sample-index order (deterministic for a given shard, but they depend on the split,
- * so no reported risk number uses them).
+ * Streams over the shard's range under its selection (tail.ts BandCollector): the in-bracket samples as (value, index)
+ * pairs, exact counts and sums of the gaps below the brackets, and, below selection.attributeBelow, the exact sums of
+ * each sample's per-factor contributions (component ES). Every sample is also counted into the run's histogram bins.
+ * Memory O(in-bracket samples), never O(range). sum/sumSquares are accumulated in sample-index order (deterministic
+ * for a given shard, but they depend on the split, so no reported risk number uses them).
  */
-export function simulateShardPacked(
-  d: ShardDescriptor,
-  onProgress?: (done: number, total: number) => void,
-  /** buffers to reuse (a local worker gets its previous shard's back): avoids allocation churn in long runs */
-  scratch?: { values: Float64Array; indices: Uint32Array },
-): PackedPartial {
+export function simulateShardPacked(d: ShardDescriptor, onProgress?: (done: number, total: number) => void): PackedPartial {
   const { start, end } = d;
   const n = end - start;
-  const m = Math.min(d.tailSize, n);
-  if (m < 1) throw new RangeError(`shard ${d.shard}: tailSize must be ≥ 1`);
+  if (!(n >= 1)) throw new RangeError(`shard ${d.shard}: empty range [${start}, ${end})`);
   const gen = new SampleGenerator(d.model, d.simulation);
-  const cap = Math.min(n, m + Math.max(1024, m));
-  const tail = new TailCollector(m, cap, scratch, { total: n });
+  const bands = new BandCollector(d.selection);
   const bins = histogramEdges(d.model, d.simulation);
   const invWidth = 1 / bins.width;
   const counts = new Float64Array(HISTOGRAM_BINS);
   const chunkCounts = new Uint32Array(HISTOGRAM_BINS);
   const sums = new Float64Array(2);
   const chunk = new Float64Array(Math.min(n, PROGRESS_CHUNK));
+  const attributeBelow = d.selection.attributeBelow;
+  const attribution = attributeBelow === null ? undefined : new Attribution(gen);
   for (let c0 = start; c0 < end; c0 += PROGRESS_CHUNK) {
     const c1 = Math.min(end, c0 + PROGRESS_CHUNK);
     const count = c1 - c0;
     gen.fill(c0, count, chunk);
     scanChunk(chunk, count, bins.lo, invWidth, chunkCounts, counts, sums);
-    tail.offer(chunk, count, c0);
+    bands.offer(chunk, count, c0);
+    if (attribution !== undefined) for (let t = 0; t < count; t++) if (chunk[t] < attributeBelow!) attribution.add(c0 + t);
     if (onProgress) onProgress(c1 - start, n);
   }
-  let kept = tail.finish();
-  if (kept === undefined) {
-    // the speculative cut was too low (a ~1e−9 event): regenerate the range into an exact collector
-    const exact = new TailCollector(m, cap, { values: tail.values, indices: tail.indices });
-    for (let c0 = start; c0 < end; c0 += PROGRESS_CHUNK) {
-      const count = Math.min(end, c0 + PROGRESS_CHUNK) - c0;
-      gen.fill(c0, count, chunk);
-      exact.offer(chunk, count, c0);
-    }
-    kept = exact.finish()!;
-  }
-  const { values, indices } = kept;
-  return { shard: d.shard, start, end, count: n, sum: sums[0], sumSquares: sums[1], values, indices, histogram: Array.from(counts) };
+  const out: PackedPartial = { shard: d.shard, start, end, count: n, sum: sums[0], sumSquares: sums[1], selection: d.selection, ...bands.finish(), histogram: Array.from(counts) };
+  if (attribution !== undefined) out.attribution = attribution.sums();
+  return out;
 }
 
-/** The same as simulateShardPacked with the tail as plain arrays (the JSON-shaped ShardPartial). */
+/** Exact sums of samples' per-factor contributions β_j Σ_d F_{j,d} and residual parts (regenerated by decompose). */
+export class Attribution {
+  readonly factors: ExactSum[];
+  readonly residual = new ExactSum();
+  count = 0;
+  private readonly f: Float64Array;
+
+  constructor(private readonly gen: SampleGenerator) {
+    this.factors = Array.from({ length: gen.k }, () => new ExactSum());
+    this.f = new Float64Array(gen.k);
+  }
+
+  add(i: number): void {
+    const parts = this.gen.decompose(i, this.f);
+    for (let j = 0; j < this.f.length; j++) this.factors[j].add(this.f[j]);
+    this.residual.add(parts.residual);
+    this.count++;
+  }
+
+  sums(): AttributionSums {
+    return { count: this.count, factors: this.factors.map((s) => s.partials()), residual: this.residual.partials() };
+  }
+}
+
+/** The same as simulateShardPacked with the samples as plain arrays (the JSON-shaped ShardPartial). */
 export function simulateShard(d: ShardDescriptor, onProgress?: (done: number, total: number) => void): ShardPartial {
   const p = simulateShardPacked(d, onProgress);
   return { ...p, values: Array.from(p.values), indices: Array.from(p.indices) };

@@ -1,8 +1,12 @@
-// Tails: which order statistics a run needs, selection/sorting of (value, sample index) pairs, and the streaming,
-// order-independent merge of shard partials into the run's global smallest samples.
-import type { ShardPartial } from './types.ts';
+// Tails: which order statistics a run needs, sorting of (value, sample index) pairs, and the exact distributed
+// selection: shards keep the samples inside value brackets around the needed ranks plus exact counts and sums below
+// them (BandCollector); the reducer merges them in any order into exact order statistics and sums (TailMerger). Which
+// brackets, and the retry when one missed: selection.ts.
+import { ExactSum } from './exact-sum.ts';
+import { encodedSize, packPartial } from './partial-codec.ts';
+import type { AttributionSums, Selection, ShardPartial } from './types.ts';
 
-/** A partial with its tail in typed arrays (what workers and the binary codec pass around; no number[] copies). */
+/** A partial with its in-bracket samples in typed arrays (what workers and the binary codec pass around). */
 export interface PackedPartial extends Omit<ShardPartial, 'values' | 'indices' | 'ref'> {
   values: Float64Array;
   indices: Uint32Array;
@@ -90,22 +94,6 @@ function partition(v: Float64Array, ix: Uint32Array, lo: number, hi: number, out
 }
 
 const scratch = new Int32Array(2);
-
-/** Rearranges [0, n) so that [0, k) holds the k smallest pairs (in no particular order). */
-export function selectSmallest(v: Float64Array, ix: Uint32Array, n: number, k: number): void {
-  if (k <= 0 || k >= n) return;
-  const target = k - 1;
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    partition(v, ix, lo, hi, scratch);
-    const j = scratch[0];
-    const i = scratch[1];
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return;
-  }
-}
 
 /**
  * Sorts [0, n) ascending by (value, index). Large inputs: LSD radix sort on the IEEE bits (see radixSortPairs); small
@@ -262,226 +250,176 @@ export function comparisonSortPairs(v: Float64Array, ix: Uint32Array, n: number)
   }
 }
 
-/**
- * A shard's streaming tail: keeps every offered (value, index) pair that can still be among the `m` smallest, in a
- * buffer of `cap` pairs below a running threshold. Indices must be offered in ascending order (so a value equal to
- * the threshold is never needed: the kept pairs with that value have smaller indices).
- *
- * Compaction policy when the buffer is full: estimate the value at rank m + margin from an evenly spaced sample of the
- * buffer (the buffer's values are in sample order, i.e. iid), count the pairs below it, and if between m and the
- * buffer's midpoint, drop the rest in one stable pass (cheaper than a quickselect, and the buffer stays in index
- * order); otherwise fall back to an exact quickselect to m. Either way every dropped pair has m kept pairs below it.
- */
-export class TailCollector {
-  readonly values: Float64Array;
-  readonly indices: Uint32Array;
-  size = 0;
-  threshold = Infinity;
-  readonly cap: number;
-  private readonly sample = new Float64Array(COLLECT_SAMPLE);
-  /** samples offered so far */
-  offered = 0;
-  /** true once the threshold was set below the m-th smallest seen (see speculate) */
-  speculative = false;
-  private readonly total: number;
-  private readonly sigmas: number;
 
-  constructor(
-    readonly m: number,
-    capacity: number,
-    scratch?: { values: Float64Array; indices: Uint32Array },
-    /**
-     * speculation: `total` samples will be offered; after the first SPECULATE_AFTER the threshold drops to the
-     * estimated final cut (+ `sigmas` binomial standard errors). Omit to keep the collector exact at every step.
-     */
-    speculation?: { total: number; sigmas?: number },
-  ) {
-    if (!(m >= 1) || capacity < m) throw new RangeError(`bad tail collector m = ${m}, capacity = ${capacity}`);
-    // one slot over m, so that a compaction of a full buffer always frees space
-    this.cap = Math.max(capacity, m + 1);
-    capacity = this.cap;
-    this.total = speculation?.total ?? 0;
-    this.sigmas = speculation?.sigmas ?? 6;
-    const reuse = scratch !== undefined && scratch.values.length >= capacity && scratch.indices.length >= capacity;
-    this.values = reuse ? scratch.values : new Float64Array(capacity);
-    this.indices = reuse ? scratch.indices : new Uint32Array(capacity);
+/** A growing list of (value, index) pairs. */
+class PairBuffer {
+  values = new Float64Array(64);
+  indices = new Uint32Array(64);
+  size = 0;
+
+  push(v: number, i: number): void {
+    if (this.size === this.values.length) this.grow(this.size + 1);
+    this.values[this.size] = v;
+    this.indices[this.size++] = i;
+  }
+
+  append(v: Float64Array, ix: Uint32Array): void {
+    if (this.size + v.length > this.values.length) this.grow(this.size + v.length);
+    this.values.set(v, this.size);
+    this.indices.set(ix, this.size);
+    this.size += v.length;
+  }
+
+  private grow(need: number): void {
+    const cap = Math.max(need, 2 * this.values.length);
+    const v = new Float64Array(cap);
+    v.set(this.values.subarray(0, this.size));
+    const ix = new Uint32Array(cap);
+    ix.set(this.indices.subarray(0, this.size));
+    this.values = v;
+    this.indices = ix;
+  }
+}
+
+const edgeLo = (b: [number | null, number | null]): number => b[0] ?? -Infinity;
+const edgeHi = (b: [number | null, number | null]): number => b[1] ?? Infinity;
+
+/** Throws unless the brackets are ascending, disjoint and each lo ≤ hi. */
+export function checkSelection(s: Selection): void {
+  if (!Number.isInteger(s.pass) || s.pass < 1 || !Array.isArray(s.brackets) || s.brackets.length < 1) throw new Error('selection: bad pass or no brackets');
+  let previous = -Infinity;
+  s.brackets.forEach((b, j) => {
+    const lo = edgeLo(b);
+    const hi = edgeHi(b);
+    if (!(lo <= hi) || (j > 0 && !(lo > previous))) throw new Error(`selection: bracket ${j} [${lo}, ${hi}] is empty or overlaps the one before`);
+    previous = hi;
+  });
+  const a = s.attributeBelow;
+  if (a !== null && !s.brackets.some((b) => b[0] === a)) throw new Error('selection: attributeBelow is not a bracket edge');
+}
+
+/**
+ * A shard's side of the exact selection: each sample (offered in ascending index order) is either inside a bracket
+ * (kept as a (value, index) pair), in the gap below a bracket (counted and summed exactly), or above the last bracket
+ * (only counted, implicitly). Memory O(in-bracket samples); one comparison for the samples above every bracket.
+ */
+export class BandCollector {
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
+  private readonly top: number;
+  readonly gapCounts: number[];
+  readonly gapSums: ExactSum[];
+  private readonly buffers: PairBuffer[];
+
+  constructor(readonly selection: Selection) {
+    checkSelection(selection);
+    const b = selection.brackets;
+    this.lo = Float64Array.from(b, edgeLo);
+    this.hi = Float64Array.from(b, edgeHi);
+    this.top = this.hi[b.length - 1];
+    this.gapCounts = b.map(() => 0);
+    this.gapSums = b.map(() => new ExactSum());
+    this.buffers = b.map(() => new PairBuffer());
   }
 
   /** Offers chunk[0..count) as the samples first, first + 1, … */
   offer(chunk: Float64Array, count: number, first: number): void {
-    if (this.offered >= SPECULATE_AFTER && !this.speculative && this.total >= 4 * SPECULATE_AFTER) this.speculate();
-    this.offered += count;
-    // the hot loop lives in absorb(); the rare full-buffer path stays out of it (no deoptimization when it first runs)
-    let t = absorb(this, chunk, count, first, 0);
-    while (t < count) {
-      this.compact();
-      t = absorb(this, chunk, count, first, t);
+    const top = this.top;
+    for (let t = 0; t < count; t++) {
+      const x = chunk[t];
+      if (x <= top) this.place(x, first + t);
     }
   }
 
-  /**
-   * Speculation (a shard's samples are iid): with p = m/total the final cut is near the p-quantile, so keep only the
-   * r = ⌈(p + sigmas·sqrt(p(1−p)/seen) + 1/seen)·seen⌉ smallest pairs seen so far and make the r-th the threshold.
-   * Then about (p + a few standard errors)·total pairs are ever inserted and the buffer never compacts, against
-   * ~m·(1 + ln(total/m)) insertions and a compaction every time the buffer fills. Kept pairs are still exactly
-   * those below the threshold by (value, index), so if at least m are kept at the end, the m smallest are among them;
-   * otherwise finish() reports failure and the caller reruns exactly (probability ~1e−9 at 6 sigmas).
-   */
-  private speculate(): void {
-    this.speculative = true;
-    const seen = this.offered;
-    const p = this.m / this.total;
-    const r = Math.ceil((p + this.sigmas * Math.sqrt((p * (1 - p)) / seen) + 1 / seen) * seen);
-    if (r >= this.size || r < 1) return; // nothing to gain (the buffer already holds fewer)
-    selectSmallest(this.values, this.indices, this.size, r);
-    this.size = r;
-    let mx = -Infinity;
-    for (let j = 0; j < r; j++) if (this.values[j] > mx) mx = this.values[j];
-    this.threshold = mx;
-  }
-
-  /** Shrinks the buffer (see the class comment); afterwards size ≥ m and every pair below threshold is kept. */
-  compact(): void {
-    const size = this.size;
-    const m = this.m;
-    if (size <= m) return;
-    const vals = this.values;
-    if (size >= COLLECT_ESTIMATE_MIN) {
-      const s = this.sample;
-      const ns = s.length;
-      for (let q = 0; q < ns; q++) s[q] = vals[Math.floor(((q + 0.5) * size) / ns)];
-      s.sort();
-      // rank m + 4 binomial standard errors of the sample's quantile (failure ≈ 3e-5, then exact selection)
-      const p = m / size;
-      const margin = 4 * Math.sqrt((p * (1 - p)) / ns) + 1 / ns;
-      const t = s[Math.min(ns - 1, Math.ceil((p + margin) * ns))];
-      // both passes branch-free: about a third of the pairs go, so a branch would mispredict every third pair
-      const below = countBelow(vals, size, t);
-      if (below >= m && below <= m + ((size - m) >>> 1)) {
-        this.size = keepBelow(vals, this.indices, size, t);
-        this.threshold = t;
+  private place(x: number, i: number): void {
+    const lo = this.lo;
+    for (let j = 0; j < lo.length; j++) {
+      if (x < lo[j]) {
+        this.gapCounts[j]++;
+        this.gapSums[j].add(x);
+        return;
+      }
+      if (x <= this.hi[j]) {
+        this.buffers[j].push(x, i);
         return;
       }
     }
-    selectSmallest(vals, this.indices, size, m);
-    this.size = m;
-    let mx = -Infinity;
-    for (let j = 0; j < m; j++) if (vals[j] > mx) mx = vals[j];
-    this.threshold = mx;
   }
 
-  /**
-   * The m smallest ascending by (value, index) (fewer if fewer were offered): views on the buffers. Undefined when a
-   * speculation kept fewer than m pairs of more than m offered: the caller must offer everything again to an exact
-   * collector.
-   */
-  finish(): { values: Float64Array; indices: Uint32Array } | undefined {
-    if (this.speculative && this.size < this.m && this.offered > this.size) return undefined;
-    // a buffer a little over m sorts faster whole than selected first
-    if (this.size > this.m + (this.m >>> 2)) this.compact();
-    // a shard that keeps all its samples is one of many small shards of a run whose tail is large, where memory is
-    // what binds (the local pool's N = 10^8 run): sort in place, without the radix sort's 12 bytes per pair of scratch
-    if (this.total > 0 && this.m >= this.total) comparisonSortPairs(this.values, this.indices, this.size);
-    else sortPairs(this.values, this.indices, this.size);
-    const n = Math.min(this.size, this.m);
-    return { values: this.values.subarray(0, n), indices: this.indices.subarray(0, n) };
-  }
-}
-
-/**
- * Appends chunk[t..) below the threshold until the buffer is full; returns where it stopped (count when done, else the
- * position of a candidate that found the buffer full).
- */
-function absorb(c: TailCollector, chunk: Float64Array, count: number, first: number, t: number): number {
-  const vals = c.values;
-  const idx = c.indices;
-  const cap = c.cap;
-  const threshold = c.threshold;
-  let size = c.size;
-  for (; t < count; t++) {
-    const r = chunk[t];
-    if (r < threshold) {
-      if (size === cap) break;
-      vals[size] = r;
-      idx[size] = first + t;
-      size++;
+  /** The in-bracket pairs, bracket by bracket, each ascending by (value, index); the gaps' counts and exact sums. */
+  finish(): Pick<PackedPartial, 'bracketSizes' | 'gapCounts' | 'gapSums' | 'values' | 'indices'> {
+    let total = 0;
+    for (const b of this.buffers) total += b.size;
+    const values = new Float64Array(total);
+    const indices = new Uint32Array(total);
+    let at = 0;
+    for (const b of this.buffers) {
+      sortPairs(b.values, b.indices, b.size);
+      values.set(b.values.subarray(0, b.size), at);
+      indices.set(b.indices.subarray(0, b.size), at);
+      at += b.size;
     }
+    return {
+      bracketSizes: this.buffers.map((b) => b.size),
+      gapCounts: this.gapCounts.slice(),
+      gapSums: this.gapSums.map((s) => s.partials()),
+      values,
+      indices,
+    };
   }
-  c.size = size;
-  return t;
 }
 
-function countBelow(vals: Float64Array, size: number, t: number): number {
-  let below = 0;
-  for (let j = 0; j < size; j++) below += vals[j] < t ? 1 : 0;
-  return below;
-}
-
-/** Stable in-place filter of the pairs with value < t; returns how many. */
-function keepBelow(vals: Float64Array, idx: Uint32Array, size: number, t: number): number {
-  let w = 0;
-  for (let j = 0; j < size; j++) {
-    const v = vals[j];
-    vals[w] = v;
-    idx[w] = idx[j];
-    w += v < t ? 1 : 0;
-  }
-  return w;
-}
-
-const COLLECT_SAMPLE = 4096;
-/** samples seen before a speculating collector estimates its final cut (and shards must be ≥ 4× this to speculate) */
-const SPECULATE_AFTER = 1 << 20;
-const COLLECT_ESTIMATE_MIN = 65536;
-
-/** Partial as typed arrays (copies number[] tails; typed ones pass through). */
-export function packPartial(p: ShardPartial | PackedPartial): PackedPartial {
-  if ((p as ShardPartial).ref !== undefined) throw new Error(`partial of shard ${p.shard} is a reference: resolve it first`);
-  const values = p.values instanceof Float64Array ? p.values : Float64Array.from(p.values ?? []);
-  const indices = p.indices instanceof Uint32Array ? p.indices : Uint32Array.from(p.indices ?? []);
-  const out: PackedPartial = { shard: p.shard, start: p.start, end: p.end, count: p.count, sum: p.sum, sumSquares: p.sumSquares, values, indices };
-  if (p.histogram !== undefined) out.histogram = p.histogram;
-  return out;
-}
-
-/** The first position whose index is outside [start, end) or that is not above its predecessor by (value, index); −1 if none. */
-function firstBadPair(bv: Float64Array, bi: Uint32Array, b: number, start: number, end: number): number {
-  for (let j = 0; j < b; j++) {
+/** The first position whose index is outside [start, end), whose value is outside [lo, hi], or that is not above its predecessor by (value, index); −1 if none. */
+function firstBadPair(bv: Float64Array, bi: Uint32Array, from: number, to: number, start: number, end: number, lo: number, hi: number): number {
+  for (let j = from; j < to; j++) {
     const i = bi[j];
-    if (i < start || i >= end) return j;
-    if (j > 0 && (bv[j] < bv[j - 1] || (bv[j] === bv[j - 1] && i <= bi[j - 1]))) return j;
+    if (i < start || i >= end || !(bv[j] >= lo && bv[j] <= hi)) return j;
+    if (j > from && (bv[j] < bv[j - 1] || (bv[j] === bv[j - 1] && i <= bi[j - 1]))) return j;
   }
   return -1;
 }
 
 /**
- * Streaming, order-independent merge of shard partials into the global `tailSize` smallest samples of a run.
- * Because every key (value, sample index) is unique, the result is the same for any arrival order and any split.
- * Memory: the global tail plus the partial being merged.
+ * The reducer's side: merges shard partials of one pass (any arrival order; a re-delivered shard is ignored, overlaps
+ * are refused) into the brackets' samples and the gaps' exact counts and sums. Then the r-th smallest of all N samples
+ * (by (value, index)) is known exactly whenever r falls inside a bracket, and so is the exact sum of the k smallest.
+ * Memory O(in-bracket samples), never O(N).
  */
 export class TailMerger {
-  readonly values: Float64Array;
-  readonly indices: Uint32Array;
-  size = 0;
   covered = 0;
-  /** summed histogram counts; undefined until a partial brings one, dropped if any partial lacks one */
+  /** the pass's selection (from the first partial; every other must carry the same) */
+  selection: Selection | undefined;
+  /** encoded bytes and in-bracket pairs received (what travelled) */
+  bytes = 0;
+  samplesShipped = 0;
+  private selectionJson = '';
+  private gapCounts: number[] = [];
+  private gapSums: ExactSum[] = [];
+  private buffers: PairBuffer[] = [];
+  private attribution: { count: number; factors: ExactSum[]; residual: ExactSum } | undefined;
   private histogramSum: Float64Array | undefined;
   private histogramMissing = false;
   private readonly shards: Array<{ shard: number; start: number; end: number; sum: number; sumSquares: number }> = [];
+  /** after finalize(): samples below bracket j and their exact sum */
+  private below: number[] | undefined;
+  private belowSum: ExactSum[] = [];
 
   constructor(
     readonly simulations: number,
-    readonly tailSize: number,
+    /** no longer used (shards ship brackets, not tails); accepted so callers of the former API still compile */
+    _tailSize?: number,
   ) {
     if (!Number.isSafeInteger(simulations) || simulations < 1) throw new RangeError(`bad simulations ${simulations}`);
-    if (!Number.isSafeInteger(tailSize) || tailSize < 1 || tailSize > simulations) throw new RangeError(`bad tailSize ${tailSize}`);
-    this.values = new Float64Array(tailSize);
-    this.indices = new Uint32Array(tailSize);
   }
 
   /** True once the partials cover [0, simulations) exactly. */
   get complete(): boolean {
     return this.covered === this.simulations;
+  }
+
+  /** The merged shards' ranges (what a retry pass must simulate again). */
+  ranges(): Array<{ shard: number; start: number; end: number }> {
+    return this.shards.map(({ shard, start, end }) => ({ shard, start, end })).sort((a, b) => a.start - b.start);
   }
 
   /** Sum and sum of squares over all shards, added in shard-start order (diagnostic only: depends on the split). */
@@ -498,7 +436,7 @@ export class TailMerger {
 
   /**
    * Merges one partial. Returns false (and changes nothing) for a duplicate of a shard already merged (same shard
-   * number and range: a retried shard); throws on an overlapping or malformed range.
+   * number and range: a retried shard); throws on an overlapping or malformed partial.
    */
   add(partial: ShardPartial | PackedPartial): boolean {
     const { shard, start, end, count } = partial;
@@ -514,23 +452,76 @@ export class TailMerger {
       if (s.shard === shard) throw new Error(`shard ${shard} arrived twice with different ranges`);
     }
     const p = packPartial(partial);
-    const expected = Math.min(this.tailSize, count);
-    const b = Math.min(p.values.length, expected);
-    if (p.values.length < expected || p.indices.length !== p.values.length) {
-      throw new Error(`shard ${shard}: tail has ${p.values.length} values, needs ${expected} (with matching indices)`);
-    }
-    const bv = p.values;
-    const bi = p.indices;
-    const bad = firstBadPair(bv, bi, b, start, end);
-    if (bad >= 0) {
-      if (bi[bad] < start || bi[bad] >= end) throw new Error(`shard ${shard}: sample index ${bi[bad]} outside its range`);
-      throw new Error(`shard ${shard}: tail is not sorted ascending`);
-    }
+    const sel = p.selection;
+    if (sel === undefined) throw new Error(`shard ${shard}: partial carries no selection`);
+    const B = this.adopt(sel, shard);
+    const sizes = p.bracketSizes ?? [];
+    const gaps = p.gapCounts ?? [];
+    const gapSums = p.gapSums ?? [];
+    if (sizes.length !== B || gaps.length !== B || gapSums.length !== B) throw new Error(`shard ${shard}: partial does not have ${B} brackets and gaps`);
+    const n = p.values.length;
+    let inBrackets = 0;
+    for (const s of sizes) inBrackets += s;
+    let inGaps = 0;
+    for (const g of gaps) inGaps += g;
+    if (inBrackets !== n || p.indices.length !== n) throw new Error(`shard ${shard}: bracket sizes add up to ${inBrackets}, the partial has ${n} values and ${p.indices.length} indices`);
+    if (!gaps.every((g) => Number.isSafeInteger(g) && g >= 0) || inGaps + n > count) throw new Error(`shard ${shard}: gap counts ${inGaps} + ${n} in brackets exceed its ${count} samples`);
+    let at = 0;
+    sel.brackets.forEach((b, j) => {
+      const bad = firstBadPair(p.values, p.indices, at, at + sizes[j], start, end, edgeLo(b), edgeHi(b));
+      if (bad >= 0) {
+        const i = p.indices[bad];
+        if (i < start || i >= end) throw new Error(`shard ${shard}: sample index ${i} outside its range`);
+        if (!(p.values[bad] >= edgeLo(b) && p.values[bad] <= edgeHi(b))) throw new Error(`shard ${shard}: value ${p.values[bad]} is outside bracket ${j}`);
+        throw new Error(`shard ${shard}: bracket ${j} is not sorted ascending`);
+      }
+      at += sizes[j];
+    });
+    const attr = this.checkAttribution(p, shard);
     this.addHistogram(p.histogram, shard, count);
-    this.mergeFromBack(bv, bi, b);
+    at = 0;
+    sel.brackets.forEach((_, j) => {
+      this.gapCounts[j] += gaps[j];
+      this.gapSums[j].merge(gapSums[j]);
+      this.buffers[j].append(p.values.subarray(at, at + sizes[j]), p.indices.subarray(at, at + sizes[j]));
+      at += sizes[j];
+    });
+    if (attr !== undefined && this.attribution !== undefined) {
+      this.attribution.count += attr.count;
+      attr.factors.forEach((f, j) => this.attribution!.factors[j].merge(f));
+      this.attribution.residual.merge(attr.residual);
+    }
     this.shards.push({ shard, start, end, sum: p.sum, sumSquares: p.sumSquares });
     this.covered += count;
+    this.bytes += encodedSize(p);
+    this.samplesShipped += n;
+    this.below = undefined;
     return true;
+  }
+
+  /** Takes the first partial's selection; later ones must equal it. Returns the bracket count. */
+  private adopt(sel: Selection, shard: number): number {
+    const json = JSON.stringify(sel);
+    if (this.selection === undefined) {
+      checkSelection(sel);
+      this.selection = sel;
+      this.selectionJson = json;
+      const B = sel.brackets.length;
+      this.gapCounts = new Array<number>(B).fill(0);
+      this.gapSums = Array.from({ length: B }, () => new ExactSum());
+      this.buffers = Array.from({ length: B }, () => new PairBuffer());
+    } else if (json !== this.selectionJson) throw new Error(`shard ${shard}: ran another selection than the other shards`);
+    return sel.brackets.length;
+  }
+
+  private checkAttribution(p: PackedPartial, shard: number): AttributionSums | undefined {
+    if (this.selection!.attributeBelow === null) return undefined;
+    const a = p.attribution;
+    if (a === undefined || !Number.isSafeInteger(a.count) || a.count < 0 || a.count > p.count) throw new Error(`shard ${shard}: attribution sums missing or malformed`);
+    if (this.attribution === undefined) {
+      this.attribution = { count: 0, factors: a.factors.map(() => new ExactSum()), residual: new ExactSum() };
+    } else if (this.attribution.factors.length !== a.factors.length) throw new Error(`shard ${shard}: attribution has ${a.factors.length} factors, expected ${this.attribution.factors.length}`);
+    return a;
   }
 
   private addHistogram(h: number[] | undefined, shard: number, count: number): void {
@@ -553,37 +544,74 @@ export class TailMerger {
     return Array.from(this.histogramSum);
   }
 
-  /** In-place merge of the sorted b pairs into the sorted global tail, from the back, keeping the smallest tailSize. */
-  private mergeFromBack(bv: Float64Array, bi: Uint32Array, b: number): void {
-    const av = this.values;
-    const ai = this.indices;
-    const total = this.size + b;
-    const size = Math.min(total, this.tailSize);
-    let i = this.size - 1;
-    let j = b - 1;
-    // drop the largest (total − size) pairs of the union
-    for (let drop = total - size; drop > 0; drop--) {
-      if (j < 0 || (i >= 0 && (av[i] > bv[j] || (av[i] === bv[j] && ai[i] > bi[j])))) i--;
-      else j--;
-    }
-    let k = i + j + 1;
-    while (j >= 0) {
-      if (i >= 0 && (av[i] > bv[j] || (av[i] === bv[j] && ai[i] > bi[j]))) {
-        av[k] = av[i];
-        ai[k] = ai[i];
-        i--;
-      } else {
-        av[k] = bv[j];
-        ai[k] = bi[j];
-        j--;
-      }
-      k--;
-    }
-    this.size = size;
+  /** Sorts each bracket's samples and counts/sums what lies below each bracket. */
+  private finalize(): number[] {
+    if (this.below !== undefined) return this.below;
+    if (!this.complete) throw new Error(`partials cover ${this.covered} of ${this.simulations} samples`);
+    const below: number[] = [];
+    this.belowSum = [];
+    let count = 0;
+    const sum = new ExactSum();
+    this.buffers.forEach((b, j) => {
+      sortPairs(b.values, b.indices, b.size);
+      count += this.gapCounts[j];
+      sum.merge(this.gapSums[j]);
+      below.push(count);
+      this.belowSum.push(ExactSum.from(sum.partials()));
+      for (let t = 0; t < b.size; t++) sum.add(b.values[t]);
+      count += b.size;
+    });
+    this.below = below;
+    return below;
   }
 
-  /** The merged tail, ascending (views, no copy). */
-  tail(): { values: Float64Array; indices: Uint32Array } {
-    return { values: this.values.subarray(0, this.size), indices: this.indices.subarray(0, this.size) };
+  /** The bracket holding the r-th smallest sample (0-based), or −1 when r fell into a gap. */
+  locate(r: number): number {
+    const below = this.finalize();
+    for (let j = 0; j < below.length; j++) if (r >= below[j] && r < below[j] + this.buffers[j].size) return j;
+    return -1;
+  }
+
+  /** The r-th smallest of all samples by (value, index), 0-based; throws if r is not inside a bracket. */
+  orderStatistic(r: number): number {
+    const j = this.locate(r);
+    if (j < 0) throw new Error(`rank ${r} is outside every bracket`);
+    return this.buffers[j].values[r - this.below![j]];
+  }
+
+  /** The exact sum of the k smallest samples, rounded once; throws unless the k-th smallest is inside a bracket. */
+  sumSmallest(k: number): number {
+    if (k === 0) return 0;
+    const j = this.locate(k - 1);
+    if (j < 0) throw new Error(`rank ${k - 1} is outside every bracket`);
+    const s = ExactSum.from(this.belowSum[j].partials());
+    const v = this.buffers[j].values;
+    for (let t = 0; t < k - this.below![j]; t++) s.add(v[t]);
+    return s.value();
+  }
+
+  /** The bracket whose lower edge is the selection's attributeBelow (level 0's). */
+  attributionBracket(): number {
+    const a = this.selection?.attributeBelow ?? null;
+    return this.selection?.brackets.findIndex((b) => b[0] === a) ?? -1;
+  }
+
+  /**
+   * For component ES over the k smallest samples: the shards' exact sums below attributeBelow, and the sample indices
+   * of the rest (the first k − below in-bracket samples of the attribution bracket), which the caller decomposes.
+   */
+  attributionOf(k: number, factors: number): { factors: ExactSum[]; residual: ExactSum; indices: Uint32Array } {
+    const below = this.finalize();
+    const j = this.attributionBracket();
+    const from = below[j];
+    if (j < 0 || k < from || k > from + this.buffers[j].size) throw new Error(`rank ${k - 1} is outside the attribution bracket`);
+    const a = this.attribution;
+    if (a !== undefined && (a.count !== from || a.factors.length !== factors)) throw new Error(`attribution sums cover ${a.count} samples of ${a.factors.length} factors, expected ${from} of ${factors}`);
+    const copy = (s: ExactSum | undefined) => ExactSum.from(s?.partials() ?? []);
+    return {
+      factors: Array.from({ length: factors }, (_, f) => copy(a?.factors[f])),
+      residual: copy(a?.residual),
+      indices: this.buffers[j].indices.slice(0, k - from),
+    };
   }
 }

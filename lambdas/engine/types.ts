@@ -133,6 +133,20 @@ export interface SimulationSettings {
   horizon: number;
 }
 
+/**
+ * Which samples a shard ships (exact distributed selection, see tail.ts): disjoint value brackets [lo, hi] around the
+ * order statistics the run needs. Samples inside a bracket travel as (value, index) pairs; samples in the gap below a
+ * bracket travel as an exact count and an exact sum; samples above the last bracket as nothing but the count.
+ */
+export interface Selection {
+  /** 1: the speculative pass (brackets from the model's quantiles); 2, 3: a retry after a bracket missed a rank */
+  pass: number;
+  /** ascending, disjoint, inclusive value intervals; null stands for −∞ (lo) or +∞ (hi), which JSON cannot hold */
+  brackets: Array<[number | null, number | null]>;
+  /** samples below this value get their per-factor contributions summed in the shard (component ES); null: none */
+  attributeBelow: number | null;
+}
+
 /** What one Simulate invocation needs: small JSON, far under 256 KB. */
 export interface ShardDescriptor {
   runId?: string;
@@ -140,31 +154,58 @@ export interface ShardDescriptor {
   /** sample index range [start, end) */
   start: number;
   end: number;
-  /** total simulations of the run (tail size depends on it) */
+  /** total simulations of the run */
   simulations: number;
-  /** how many of the shard's smallest samples to keep */
-  tailSize: number;
   model: FactorModel;
   simulation: SimulationSettings;
+  selection: Selection;
+}
+
+/** Exact sums of a shard's samples below `Selection.attributeBelow`: Shewchuk partials (see exact-sum.ts). */
+export interface AttributionSums {
+  count: number;
+  /** one exact sum of β_j Σ_d F_{j,d} per factor, in model.factors order */
+  factors: number[][];
+  /** exact sum of the residual parts Σ_d ε_d */
+  residual: number[];
 }
 
 /**
- * A shard's result: its `tailSize` smallest samples ascending (ties broken by sample index) with their sample indices,
- * plus running sums. Large tails travel as binary objects by reference (`ref`), never inline.
+ * A shard's result under its descriptor's selection. `values`/`indices` hold the in-bracket samples, bracket 0's first,
+ * each bracket's ascending by (value, sample index); `bracketSizes[j]` of them belong to bracket j. Large ones travel
+ * as binary objects by reference (`ref`), never inline.
  */
 export interface ShardPartial {
   shard: number;
   start: number;
   end: number;
   count: number;
+  /** running sums in index order (diagnostic only: they depend on the split) */
   sum: number;
   sumSquares: number;
+  /** the selection the shard ran (the reducer checks every shard ran the same one) */
+  selection?: Selection;
+  bracketSizes?: number[];
+  /** samples in the gap below bracket j (above bracket j − 1), and their exact sum (Shewchuk partials) */
+  gapCounts?: number[];
+  gapSums?: number[][];
+  attribution?: AttributionSums;
   values?: number[];
   indices?: number[];
   /** counts of all the shard's samples in the run's fixed histogram bins (summed across shards: split-invariant) */
   histogram?: number[];
   /** storage reference of the binary-encoded partial, when it is too large to pass inline */
   ref?: string;
+}
+
+/** What travelled from the shards to the reducer: `transfer` in the run JSON. */
+export interface Transfer {
+  /** 1, or 2–3 when a bracket missed a needed rank and the shards ran again */
+  passes: number;
+  /** encoded size of every partial (partial-codec.ts), summed over passes */
+  bytes: number;
+  /** (value, index) pairs shipped, summed over passes */
+  samplesShipped: number;
 }
 
 /** The engine's port for large binary objects (S3 on AWS, local S3 on a laptop, memory in tests). */
@@ -205,6 +246,8 @@ export interface RunResult extends FitResult {
   value?: number;
   /** optional histogram of all simulated returns (split-invariant: fixed bins, summed counts); the report draws it */
   histogram?: Histogram;
+  /** what the shards shipped to the reducer (depends on the shard count; the risk numbers do not) */
+  transfer?: Transfer;
 }
 
 /** counts[i] simulated returns in [edges[i], edges[i+1]); edges ascending, one more than counts. */

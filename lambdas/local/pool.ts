@@ -38,6 +38,8 @@ function resolveWorkerUrl(): Promise<URL> {
       const { build } = await import('esbuild');
       const out = await build({
         entryPoints: [WORKER_SOURCE], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent',
+        // CommonJS dependencies (@stdlib) call require(): give the ESM bundle one
+        banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
       });
       const code = out.outputFiles[0].contents;
       const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
@@ -61,17 +63,11 @@ export function defaultWorkers(): number {
 }
 
 /**
- * Default shard count for a local run: at least the requested shards and one per worker, and small enough that a
- * shard's memory (a buffer of ≤ 2·tailSize pairs plus the radix sort's scratch of ≤ tailSize pairs, 12 bytes each)
- * stays ~ 48 MB: when the run's tail m is large, shards of at most 10^6 samples (each then keeps all its samples and
- * sorts them in place: 12 MB per worker); otherwise as few shards as keep every worker busy (each shard sorts its
- * own tail, so fewer shards means less sorting).
+ * Default shard count for a local run: at least the requested shards and one per worker. A shard's memory is its
+ * in-bracket samples (O(√N) over the run), so nothing forces more shards than that.
  */
-export function localShardCount(simulations: number, requested: number, workers: number, tailSize: number): number {
-  const busy = Math.max(1, workers);
-  let shards = Math.max(requested, busy);
-  if (tailSize * 3 * 12 > 48e6) shards = Math.max(shards, Math.ceil(simulations / 1e6));
-  return Math.min(shards, simulations);
+export function localShardCount(simulations: number, requested: number, workers: number): number {
+  return Math.min(Math.max(requested, workers, 1), simulations);
 }
 
 /**
@@ -132,8 +128,7 @@ export async function runShards(descriptors: ShardDescriptor[], merger: TailMerg
           reject(e);
         }
       };
-      // a worker's previous tail buffers go back with its next shard (no allocation churn in long runs)
-      const feed = (w: Worker, previous?: PackedPartial): void => {
+      const feed = (w: Worker): void => {
         const d = queue.shift();
         if (d === undefined) {
           if (busy === 0 && !settled) {
@@ -143,10 +138,7 @@ export async function runShards(descriptors: ShardDescriptor[], merger: TailMerg
           return;
         }
         busy++;
-        if (previous) {
-          const scratch = { values: new Float64Array(previous.values.buffer), indices: new Uint32Array(previous.indices.buffer) };
-          w.postMessage({ descriptor: d, scratch }, [scratch.values.buffer as ArrayBuffer, scratch.indices.buffer as ArrayBuffer]);
-        } else w.postMessage({ descriptor: d });
+        w.postMessage({ descriptor: d });
       };
       for (let i = 0; i < workers; i++) {
         const w = takeWorker(url);
@@ -163,7 +155,7 @@ export async function runShards(descriptors: ShardDescriptor[], merger: TailMerg
               return;
             }
             busy--;
-            feed(w, msg.partial);
+            feed(w);
           }
         });
         w.on('error', (e) => fail(e));

@@ -8,7 +8,7 @@ const PROGRESS_EVERY = 1 << 20;
 const port = parentPort;
 if (!port) throw new Error('shard-worker.ts must run in a worker thread');
 
-port.on('message', (msg: { descriptor: ShardDescriptor; scratch?: { values: Float64Array; indices: Uint32Array } }) => {
+port.on('message', (msg: { descriptor: ShardDescriptor }) => {
   const d = msg.descriptor;
   try {
     let posted = 0;
@@ -17,8 +17,8 @@ port.on('message', (msg: { descriptor: ShardDescriptor; scratch?: { values: Floa
         port.postMessage({ type: 'progress', shard: d.shard, done });
         posted = done;
       }
-    }, msg.scratch);
-    // transfer the tail's own buffers (views keep their length): no encode copy, no clone
+    });
+    // transfer the samples' own buffers (views keep their length): no encode copy, no clone
     port.postMessage({ type: 'partial', shard: d.shard, partial }, [partial.values.buffer as ArrayBuffer, partial.indices.buffer as ArrayBuffer]);
   } catch (e) {
     port.postMessage({ type: 'error', shard: d.shard, message: (e as Error).message ?? String(e) });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { analyticRisk, reduceRisk } from '../../lambdas/engine/risk.ts';
 import { HISTOGRAM_BINS, histogramEdges, planShards, SampleGenerator, simulateShard, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
 import { SampleStream } from '../../lambdas/engine/rng.ts';
-import { neededTail, TailCollector, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
+import { ExactSum } from '../../lambdas/engine/exact-sum.ts';
+import { neededTail, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
 import { encodePartial, decodePacked } from '../../lambdas/engine/partial-codec.ts';
 import { buildRunResult } from '../../lambdas/engine/run.ts';
 import type { SimulationSettings } from '../../lambdas/engine/types.ts';
@@ -22,22 +23,45 @@ function runInProcess(sim: SimulationSettings, levels = confidence) {
 }
 
 describe('simulateShard', () => {
-  it('keeps exactly the smallest samples of its range, ascending, with their indices (brute force)', () => {
+  it('ships exactly its in-bracket samples, exact gap counts/sums and attribution sums (brute force)', () => {
     const sim = { ...normal, simulations: 20_000, distribution: 't' as const, df: 5, residual: 'normal' as const, horizon: 3 };
-    const [d] = planShards(model, { ...sim, shards: 3 }, [0.95]).slice(1, 2);
-    const small = { ...d, tailSize: 150 }; // forces many buffer compactions
-    const p = simulateShard(small);
+    const [d] = planShards(model, { ...sim, shards: 3 }, [0.95, 0.99]).slice(1, 2);
+    const sel = d.selection;
+    expect(sel.brackets.length).toBe(2);
+    const p = simulateShard(d);
     const gen = new SampleGenerator(model, sim);
     const all: Array<[number, number]> = [];
     let sum = 0;
+    const gaps = sel.brackets.map(() => ({ count: 0, sum: new ExactSum() }));
+    const f = new Float64Array(3);
+    const factors = [new ExactSum(), new ExactSum(), new ExactSum()];
+    const residual = new ExactSum();
+    let attributed = 0;
     for (let i = d.start; i < d.end; i++) {
       const v = gen.value(i);
-      all.push([v, i]);
       sum += v;
+      const j = sel.brackets.findIndex((b) => v <= (b[1] ?? Infinity));
+      if (j >= 0 && v >= (sel.brackets[j][0] ?? -Infinity)) all.push([v, i]);
+      else if (j >= 0) {
+        gaps[j].count++;
+        gaps[j].sum.add(v);
+      }
+      if (v < sel.attributeBelow!) {
+        const parts = gen.decompose(i, f);
+        f.forEach((x, k) => factors[k].add(x));
+        residual.add(parts.residual);
+        attributed++;
+      }
     }
     all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    expect(p.values).toEqual(all.slice(0, 150).map((x) => x[0]));
-    expect(p.indices).toEqual(all.slice(0, 150).map((x) => x[1]));
+    expect(p.values!.slice().sort((a, b) => a - b)).toEqual(all.map((x) => x[0]));
+    expect(new Set(p.indices)).toEqual(new Set(all.map((x) => x[1])));
+    expect(p.bracketSizes!.reduce((a, b) => a + b, 0)).toBe(all.length);
+    expect(p.gapCounts).toEqual(gaps.map((g) => g.count));
+    expect(p.gapSums!.map((g) => ExactSum.from(g).value())).toEqual(gaps.map((g) => g.sum.value()));
+    expect(p.attribution!.count).toBe(attributed);
+    expect(p.attribution!.factors.map((g) => ExactSum.from(g).value())).toEqual(factors.map((g) => g.value()));
+    expect(ExactSum.from(p.attribution!.residual).value()).toBe(residual.value());
     expect(p.count).toBe(d.end - d.start);
     expect(p.sum).toBe(sum);
   });
@@ -61,29 +85,6 @@ describe('simulateShard', () => {
         for (let t = 0; t < n; t++) if (!Object.is(out[t], gen.value(start + t))) mismatches++;
         expect(mismatches).toBe(0);
       }
-    }
-  });
-
-  it('speculates on large shards and reruns exactly when the speculative cut fails', () => {
-    const sim = { ...normal, simulations: 4_500_000, shards: 1 };
-    const [d] = planShards(model, sim, [0.9]);
-    const small = { ...d, start: 0, end: 4_200_000, tailSize: 20_000 };
-    const reference = simulateShardPacked(small);
-    const proto = TailCollector.prototype;
-    const finish = proto.finish;
-    let calls = 0;
-    proto.finish = function (this: TailCollector) {
-      calls++;
-      return this.speculative ? undefined : finish.call(this); // every speculation "fails"
-    };
-    try {
-      const rerun = simulateShardPacked(small);
-      expect(calls).toBe(2);
-      expect(rerun.values).toEqual(reference.values);
-      expect(rerun.indices).toEqual(reference.indices);
-      expect(rerun.histogram).toEqual(reference.histogram);
-    } finally {
-      proto.finish = finish;
     }
   });
 
@@ -226,7 +227,7 @@ describe('simulateShard', () => {
     expect(plan[0].start).toBe(0);
     for (let s = 1; s < plan.length; s++) expect(plan[s].start).toBe(plan[s - 1].end);
     expect(plan[6].end).toBe(1001);
-    expect(plan.every((d) => d.runId === 'r1' && d.tailSize === Math.min(d.end - d.start, neededTail(1001, confidence)))).toBe(true);
+    expect(plan.every((d) => d.runId === 'r1' && d.selection === plan[0].selection && d.selection.pass === 1)).toBe(true);
   });
 });
 
@@ -373,6 +374,8 @@ describe('histogram of all samples', () => {
     merger.add({ ...a, histogram: undefined });
     for (const p of rest) merger.add(p);
     expect(reduceRisk(merger, model, sim, confidence).histogram).toBeUndefined();
-    expect(() => new TailMerger(10, 5).add({ shard: 0, start: 0, end: 10, count: 10, sum: 0, sumSquares: 0, values: Float64Array.from([1, 2, 3, 4, 5]), indices: Uint32Array.from([0, 1, 2, 3, 4]), histogram: [3, 4] })).toThrow(/histogram counts 7/);
+    const selection = { pass: 1, brackets: [[null, 5]] as Array<[number | null, number | null]>, attributeBelow: null };
+    const five = { values: Float64Array.from([1, 2, 3, 4, 5]), indices: Uint32Array.from([0, 1, 2, 3, 4]), bracketSizes: [5], gapCounts: [0], gapSums: [[]] };
+    expect(() => new TailMerger(10).add({ shard: 0, start: 0, end: 10, count: 10, sum: 0, sumSquares: 0, selection, ...five, histogram: [3, 4] })).toThrow(/histogram counts 7/);
   });
 });
