@@ -141,6 +141,7 @@ export class Compute extends Construct {
 
     allow(this.trigger, ['s3:GetObject'], objectsUnder('uploads')); // HeadObject of the newest upload
     listUnder(this.trigger, 'uploads');
+    allow(this.trigger, ['dynamodb:PutItem', 'dynamodb:GetItem'], runsTable); // SKIPPED records (conditional put)
 
     allow(this.api, ['s3:PutObject'], objectsUnder('inline')); // inline CSV bodies (outside uploads/: no second run)
     allow(this.api, ['s3:GetObject'], objectsUnder('uploads', 'results', 'reports'));

@@ -1,7 +1,7 @@
 // What every varstream command shares: the input flags, settings from a config file plus flags, loading a CSV, and
 // the error contract (InputError → one `FILE:LINE:COLUMN: message` line on stderr, exit 2; anything else → exit 1).
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { makeDirectories } from '../../lambdas/local/directories.ts';
 import type { Command } from 'commander';
 import { parseSettings, parseSettingsJson } from '../../lambdas/engine/config.ts';
@@ -130,7 +130,10 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (key, v) => (key === 'residuals' ? undefined : v), 2) + '\n';
 }
 
-/** Writes an HTML report (creating its folder); an unwritable path is the user's input problem (exit 2). */
+/**
+ * Writes an HTML report (creating its folder) and says where on stderr (stdout may be --json); an unwritable path is
+ * the user's input problem (exit 2).
+ */
 export function writeReport(path: string, html: string): void {
   try {
     makeDirectories(dirname(path));
@@ -138,6 +141,7 @@ export function writeReport(path: string, html: string): void {
   } catch (e) {
     throw new InputError(path, 1, 1, `cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  process.stderr.write(`report: ${resolve(path)}\n`);
 }
 
 /** Prints an error by the CLI contract and sets the exit status (2 for input problems, 1 for bugs). */

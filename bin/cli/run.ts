@@ -102,7 +102,6 @@ export function register(program: Command): void {
       const run = await runLocal(csv, settings, workers, !opts.json);
       if (opts.report !== undefined) writeReport(opts.report, renderReport(run));
       process.stdout.write(opts.json ? toJson(run) : formatRun(run, settings));
-      if (opts.report !== undefined && !opts.json) process.stdout.write(`report: ${opts.report}\n`);
     }),
   );
 }

@@ -63,6 +63,8 @@ export function parseSettings(raw: unknown, file = 'settings'): Settings {
 
 /** Parses the text of a JSON config file into Settings, naming the file on any error. */
 export function parseSettingsJson(text: string, file: string, overrides: Record<string, unknown> = {}): Settings {
+  // editors on Windows save UTF-8 with a byte-order mark; JSON.parse refuses it
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -243,6 +243,9 @@ const RESERVED_FACTOR_NAMES = new Map([
 ]);
 
 function readHeader(record: string[], line: number, file: string, settings: ReaderSettings): Layout {
+  // Excel in a decimal-comma locale saves `date;portfolio;…` with 0,0123: one column here, numbers we would misread
+  if (record.length === 1 && record[0].includes(';'))
+    throw new InputError(file, line, record[0].indexOf(';') + 1, 'semicolon-separated? export with commas (and a decimal point)');
   const seen = new Map<string, number>();
   record.forEach((name, i) => {
     if (name === '') throw new InputError(file, line, i + 1, 'empty column name');

@@ -256,7 +256,8 @@ export interface Histogram {
   counts: number[];
 }
 
-export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+/** SKIPPED: nothing ran, and `error` says why (an upload outside uploads/<portfolioId>/<name>.csv, a schedule miss). */
+export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 
 /** A stored run: the RunResult (once SUCCEEDED) plus identity, status and lineage. */
 export interface RunRecord extends Partial<RunResult> {

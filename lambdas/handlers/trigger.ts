@@ -25,19 +25,33 @@ export interface Started {
   started: boolean;
 }
 
-export async function triggerStep(event: TriggerEvent, deps: Pick<Deps, 'start' | 'objects' | 'portfolios' | 'bucket' | 'logger'>): Promise<{ runs: Started[]; skipped?: string }> {
+/** Where SKIPPED records of uploads that name no valid portfolio are listed: GET /portfolios/_ignored/runs. */
+export const IGNORED_PORTFOLIO = '_ignored';
+
+type TriggerDeps = Pick<Deps, 'start' | 'objects' | 'runs' | 'portfolios' | 'bucket' | 'logger'>;
+
+/** A visible trace of something that did not run: a SKIPPED run record with the reason (conditional: once per id). */
+async function skip(deps: TriggerDeps, runId: string, portfolioId: string, input: RunInput['input'], createdAt: string, reason: string): Promise<void> {
+  deps.logger.warn(reason, { runId, portfolioId, key: input.key });
+  const finishedAt = new Date().toISOString();
+  await deps.runs.create({ runId, portfolioId, status: 'SKIPPED', createdAt, finishedAt, input, error: reason });
+}
+
+export async function triggerStep(event: TriggerEvent, deps: TriggerDeps): Promise<{ runs: Started[]; skipped?: string }> {
   if (event['detail-type'] === 'Object Created') {
     const bucket = event.detail.bucket.name;
     const object = event.detail.object;
     // S3's EventBridge events carry the key as stored (unlike classic notifications, not URL-encoded)
     const key = object.key;
     const portfolioId = portfolioIdFromKey(key);
-    if (!portfolioId) {
-      deps.logger.warn('ignored: not uploads/<portfolioId>/<name>.csv', { key });
-      return { runs: [], skipped: key };
-    }
     const versionId = object['version-id'];
     const runId = uploadRunId({ bucket, key, versionId, sequencer: object.sequencer ?? object.etag });
+    if (!portfolioId) {
+      const input = { bucket, key, ...(versionId ? { versionId } : {}), ...(object.etag ? { etag: object.etag } : {}) };
+      const reason = `ignored upload ${key}: expected uploads/<portfolioId>/<name>.csv, portfolioId of letters, digits, ".", "_", "-"`;
+      await skip(deps, runId, IGNORED_PORTFOLIO, input, event.time ?? new Date().toISOString(), reason);
+      return { runs: [], skipped: key };
+    }
     const input: RunInput = {
       runId,
       portfolioId,
@@ -55,7 +69,9 @@ export async function triggerStep(event: TriggerEvent, deps: Pick<Deps, 'start' 
   for (const portfolioId of deps.portfolios) {
     const latest = await deps.objects.latestObject(deps.bucket, `uploads/${portfolioId}/`, '.csv');
     if (!latest) {
-      deps.logger.warn('scheduled portfolio has no upload', { portfolioId });
+      const source = { bucket: deps.bucket, key: `uploads/${portfolioId}/` };
+      const reason = `scheduled re-run skipped: no upload under uploads/${portfolioId}/`;
+      await skip(deps, scheduledRunId(portfolioId, event.time, source), portfolioId, source, event.time, reason);
       continue;
     }
     const source = { bucket: deps.bucket, key: latest.key, versionId: latest.versionId };

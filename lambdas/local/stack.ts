@@ -263,7 +263,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (!record.eventName.startsWith('ObjectCreated:') || record.s3.bucket.name !== bucket) continue;
         // the rule on AWS matches uploads/ only: partials, results and inline CSVs never trigger
         if (!record.s3.object.key.startsWith('uploads/')) continue;
-        track(triggerStep(toObjectCreated(record), deps)).catch((e) => logger.error('upload trigger failed', e as Error));
+        track(triggerStep(toObjectCreated(record), deps))
+          .then((r) => r.skipped && log(`upload ${r.skipped} SKIPPED: not uploads/<portfolioId>/<name>.csv (GET /portfolios/_ignored/runs)`))
+          .catch((e) => logger.error('upload trigger failed', e as Error));
       }
     });
 

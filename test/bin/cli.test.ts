@@ -177,6 +177,17 @@ describe('error contract', () => {
     return out;
   }
 
+  it('usage errors (unknown option or command, missing argument) exit 2; --help and --version exit 0', async () => {
+    const [option, command, missing, help, version] = await Promise.all([cli('run', 'data/tech11.csv', '--bogus'), cli('nosuch'), cli('fit'), cli('--help'), cli('--version')]);
+    for (const o of [option, command, missing]) {
+      expect(o.status).toBe(2);
+      expect(o.stderr).toMatch(/^error: /m);
+    }
+    expect(option.stderr).toMatch(/unknown option '--bogus'/);
+    expect([help.status, version.status]).toEqual([0, 0]);
+    expect(version.stdout.trim()).toBe('0.1.0');
+  });
+
   it('InputError: one line, exit 2; --debug adds the stack', () => {
     let out = captureStderr();
     handleError(new InputError('f.csv', 3, 4, 'bad'));

@@ -20,7 +20,7 @@ describe('varstream run (child process)', () => {
   it('--json --report: the run JSON on stdout and the HTML report with its charts on disk', async () => {
     const report = join(mkdtempSync(join(tmpdir(), 'varstream-run-')), 'nested', 'report.html');
     const { status, stdout, stderr } = await cli('run', ...IN_SAMPLE, '--json', '--report', report, '--shock', 'VIX=0.5');
-    expect(stderr).toBe('');
+    expect(stderr).toBe(`report: ${report}\n`);
     expect(status).toBe(0);
     const run = JSON.parse(stdout);
     expect(run.selected).toEqual(['XLK', 'MTUM', 'VLUE']);

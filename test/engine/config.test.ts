@@ -18,6 +18,9 @@ describe('settings schema', () => {
     expect(() => parseSettings({ start: '2023-02-30' }, 'c.json')).toThrow(/setting "start": not a calendar date/);
     expect(() => parseSettings({ distribution: 't' }, 'c.json')).toThrow(/setting "df"/);
   });
+  it('accepts a UTF-8 byte-order mark in front of the JSON', () => {
+    expect(parseSettingsJson('\uFEFF{"seed": 7}', 'c.json').seed).toBe(7);
+  });
   it('locates broken JSON', () => {
     expect(() => parseSettingsJson('{\n  "seed": 1,\n  oops\n}', 'c.json')).toThrow(/^c\.json:3:\d+: config is not valid JSON/);
   });

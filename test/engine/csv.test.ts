@@ -57,6 +57,12 @@ const CLEAN = [
 ].join('\n');
 
 describe('readReturns: well-formed input', () => {
+  it('refuses an Excel-style semicolon CSV (decimal comma) with what to do, at the first semicolon', async () => {
+    const excel = 'date;tech;XLK\n2024-01-02;0,0123;0,0101\n';
+    const e = await inputError(read(excel));
+    expect(e.message).toBe('x.csv:1:5: semicolon-separated? export with commas (and a decimal point)');
+  });
+
   it('reads dates, portfolio, candidates in CSV order and header columns', async () => {
     const d = await read(CLEAN + '\n');
     expect(d.source).toBe('x.csv');

@@ -154,12 +154,21 @@ describe('upload → trigger → fit → shards → reduce → DynamoDB', () => 
     expect(record).toMatchObject({ status: 'FAILED', error: 'config/typo.json:1:1: unknown setting "simulatons"' });
   });
 
-  it('keys outside uploads/<portfolioId>/…csv start nothing; the schedule re-runs each portfolio once per time', async () => {
-    expect((await triggerStep(objectCreated('uploads/loose.csv', 'v1'), deps)).runs).toEqual([]);
+  it('keys outside uploads/<portfolioId>/…csv start nothing but leave a SKIPPED record; the schedule re-runs each portfolio once per time', async () => {
+    for (const key of ['uploads/loose.csv', 'uploads/my portfolio/a.csv']) {
+      const out = await triggerStep(objectCreated(key, 'v1'), deps);
+      expect(out).toEqual({ runs: [], skipped: key });
+      const record = await deps.runs.get(uploadRunId({ bucket: BUCKET, key, versionId: 'v1' }));
+      expect(record).toMatchObject({ status: 'SKIPPED', portfolioId: '_ignored', input: { key } });
+      expect(record!.error).toBe(`ignored upload ${key}: expected uploads/<portfolioId>/<name>.csv, portfolioId of letters, digits, ".", "_", "-"`);
+    }
+    expect((await deps.runs.listByPortfolio('_ignored')).map((r) => r.status)).toEqual(['SKIPPED', 'SKIPPED']);
     const tick = { 'detail-type': 'Scheduled Event' as const, time: '2024-05-03T22:00:00Z' };
     const first = await triggerStep(tick, deps);
-    // 'empty' has no upload, so only tech runs (from its newest object under uploads/tech/)
+    // 'empty' has no upload, so only tech runs (from its newest object under uploads/tech/); 'empty' gets a SKIPPED record
     expect(first.runs.map((r) => r.portfolioId)).toEqual(['tech']);
+    const [miss] = await deps.runs.listByPortfolio('empty');
+    expect(miss).toMatchObject({ status: 'SKIPPED', createdAt: tick.time, error: 'scheduled re-run skipped: no upload under uploads/empty/' });
     expect(first.runs[0].started).toBe(true);
     expect((await triggerStep(tick, deps)).runs[0].started).toBe(false);
   });

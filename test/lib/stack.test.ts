@@ -179,7 +179,7 @@ describe('functions', () => {
       Simulate: [`s3:PutObject on ${B}/partials/*`],
       Reduce: [`s3:GetObject on ${B}/partials/*`, `s3:PutObject on ${B}/results/* ${B}/reports/*`, 'dynamodb:UpdateItem on <Runs>'],
       Fail: ['dynamodb:UpdateItem on <Runs>'],
-      Trigger: [`s3:GetObject on ${B}/uploads/*`, list('uploads'), 'states:StartExecution on <StateMachine>'],
+      Trigger: [`s3:GetObject on ${B}/uploads/*`, list('uploads'), 'dynamodb:PutItem dynamodb:GetItem on <Runs>', 'states:StartExecution on <StateMachine>'],
       Api: [
         `s3:PutObject on ${B}/inline/*`,
         `s3:GetObject on ${B}/uploads/* ${B}/results/* ${B}/reports/*`,
