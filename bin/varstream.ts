@@ -1,8 +1,12 @@
-// The varstream CLI: `fit` here, `run` and `backtest` registered by their own modules.
+// The varstream CLI: each subcommand registers itself from its own module, loaded only when it is the one invoked
+// (help without a subcommand loads them all to list them).
 import { Command, CommanderError } from 'commander';
-import { register as registerFit } from './cli/fit.ts';
-import { register as registerRun } from './cli/run.ts';
-import { register as registerBacktest } from './cli/backtest.ts';
+
+const subcommands: Record<string, () => Promise<{ register(program: Command): void }>> = {
+  fit: () => import('./cli/fit.ts'),
+  run: () => import('./cli/run.ts'),
+  backtest: () => import('./cli/backtest.ts'),
+};
 
 // `varstream fit … | head` closes stdout early: that is not an error worth a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -16,9 +20,10 @@ const program = new Command('varstream')
   .showHelpAfterError()
   // set before the subcommands are added, so they inherit it: a usage error exits 2 (commander's default is 1)
   .exitOverride();
-registerFit(program);
-registerRun(program);
-registerBacktest(program);
+// the program itself has no options that take a value: the first non-option argument names the subcommand
+const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const load = invoked !== undefined && Object.hasOwn(subcommands, invoked) ? [invoked] : Object.keys(subcommands);
+for (const name of load) (await subcommands[name]()).register(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

@@ -23,6 +23,8 @@ type WorkerMessage =
   | { type: 'partial'; shard: number; partial: PackedPartial }
   | { type: 'error'; shard: number; message: string };
 
+/** Defined (true) by the CLI bundle (bin/build.mjs), which puts a prebuilt shard-worker.mjs next to its chunks. */
+declare const VARSTREAM_PREBUILT_WORKER: boolean | undefined;
 const WORKER_SOURCE = fileURLToPath(new URL('./shard-worker.ts', import.meta.url));
 const WORKER_BOOTSTRAP = new URL('./shard-worker.mjs', import.meta.url);
 let workerUrl: Promise<URL> | undefined;
@@ -33,6 +35,7 @@ let workerUrl: Promise<URL> | undefined;
  * worker; if bundling fails we fall back to the tsx bootstrap (shard-worker.mjs).
  */
 function resolveWorkerUrl(): Promise<URL> {
+  if (typeof VARSTREAM_PREBUILT_WORKER !== 'undefined') return Promise.resolve(new URL('./shard-worker.mjs', import.meta.url));
   workerUrl ??= (async () => {
     try {
       const { build } = await import('esbuild');
