@@ -4,7 +4,7 @@
 // out/demo-run.json and, when the backtest module is present, backtests the sample out of sample.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { makeDirectories } from '../lambdas/local/directories.ts';
+import { makeDirectories } from '../lambdas/adapters/directories.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

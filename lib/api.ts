@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag.ts';
-import { PORTFOLIO_ID_PATTERN } from '../lambdas/adapters/run-ids.ts';
+import { runRequestJsonSchema } from '../lambdas/contracts/run-request.ts';
 
 export interface ApiProps {
   handler: lambda.IFunction;
@@ -48,20 +48,7 @@ export class Api extends Construct {
     const runModel = this.restApi.addModel('RunRequest', {
       contentType: 'application/json',
       modelName: 'RunRequest',
-      schema: {
-        schema: apigw.JsonSchemaVersion.DRAFT4,
-        title: 'RunRequest',
-        type: apigw.JsonSchemaType.OBJECT,
-        required: ['portfolioId'],
-        additionalProperties: false,
-        properties: {
-          portfolioId: { type: apigw.JsonSchemaType.STRING, pattern: PORTFOLIO_ID_PATTERN },
-          key: { type: apigw.JsonSchemaType.STRING, pattern: '^uploads/', maxLength: 1024 },
-          versionId: { type: apigw.JsonSchemaType.STRING, maxLength: 1024 },
-          csv: { type: apigw.JsonSchemaType.STRING, maxLength: 1024 * 1024 },
-          settings: { type: apigw.JsonSchemaType.OBJECT },
-        },
-      },
+      schema: gatewaySchema(runRequestJsonSchema()),
     });
     const bodyValidator = this.restApi.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
     const paramsValidator = this.restApi.addRequestValidator('ParamsValidator', { validateRequestBody: false, validateRequestParameters: true });
@@ -101,4 +88,10 @@ export class Api extends Construct {
         'The account-level API Gateway CloudWatch role uses AmazonAPIGatewayPushToCloudWatchLogs, the AWS-managed policy made for it.',
       );
   }
+}
+
+/** JSON Schema (draft-04) as the CDK spells it: `$schema` is `schema` (the CDK writes the `$` back at synth). */
+function gatewaySchema(json: Record<string, unknown>): apigw.JsonSchema {
+  const { $schema, ...rest } = json;
+  return { schema: $schema as apigw.JsonSchemaVersion, ...rest } as apigw.JsonSchema;
 }

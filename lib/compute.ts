@@ -8,7 +8,8 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, logicalId } from './nag.ts';
-import { RUNS_TABLE } from '../lambdas/adapters/run-store.ts';
+import { HANDLER_ENV } from '../lambdas/contracts/env.ts';
+import { RUNS_TABLE } from '../lambdas/contracts/tables.ts';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -16,14 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const HANDLERS_DIR = join(root, 'lambdas', 'handlers');
 
 /** The environment variable names every handler reads (settings come from the environment only). */
-export const ENV = {
-  bucket: 'VARSTREAM_BUCKET',
-  table: 'VARSTREAM_TABLE',
-  stateMachineArn: 'VARSTREAM_STATE_MACHINE_ARN',
-  portfolios: 'VARSTREAM_PORTFOLIOS',
-  inlineShardLimit: 'VARSTREAM_INLINE_SHARD_LIMIT',
-  idempotencyTable: 'VARSTREAM_IDEMPOTENCY_TABLE',
-} as const;
+export const ENV = HANDLER_ENV;
 
 export interface ComputeProps {
   bucket: s3.IBucket;

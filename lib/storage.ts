@@ -5,8 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag.ts';
-import { RUNS_TABLE } from '../lambdas/adapters/run-store.ts';
-import { IDEMPOTENCY_TABLE } from '../lambdas/adapters/idempotency.ts';
+import { IDEMPOTENCY_TABLE, RUNS_TABLE } from '../lambdas/contracts/tables.ts';
 
 export interface StorageProps {
   /** days a shard partial lives: they are only needed until Reduce ran */

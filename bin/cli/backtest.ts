@@ -93,7 +93,7 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
   const fitted = Date.now();
   const simulation = simulationSettings(base);
   const reduced = simulate(model, simulation, base);
-  const run = buildRunResult(fit, model, base, reduced, { fit: fitted - started, simulate: Date.now() - fitted });
+  const run = buildRunResult(fit, model, base, reduced, { fitMs: fitted - started, simulateMs: Date.now() - fitted });
 
   const levels = base.confidence;
   // the whole history up to the out-of-sample end, then its out-of-sample days: a rolling window reaches back before

@@ -2,7 +2,7 @@
 // the error contract (InputError → one `FILE:LINE:COLUMN: message` line on stderr, exit 2; anything else → exit 1).
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { makeDirectories } from '../../lambdas/local/directories.ts';
+import { makeDirectories } from '../../lambdas/adapters/directories.ts';
 import type { Command } from 'commander';
 import { parseSettings, parseSettingsJson } from '../../lambdas/engine/config.ts';
 import type { Settings } from '../../lambdas/engine/config.ts';

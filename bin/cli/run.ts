@@ -225,7 +225,7 @@ export function formatRun(run: RunResult, settings: Settings): string {
     );
   }
   out.push('');
-  const t = run.timings;
+  const t = { readMs: 0, fitMs: 0, simulateMs: 0, reduceMs: 0, ...run.timings };
   const rate = t.simulateMs > 0 ? ` (${num(sim.simulations / (t.simulateMs / 1000), 3)} samples/s)` : '';
   out.push(
     `timings: read ${t.readMs.toFixed(0)} ms, fit ${t.fitMs.toFixed(0)} ms, simulate ${t.simulateMs.toFixed(0)} ms${rate} on ${t.workers || 'no'} worker${t.workers === 1 ? '' : 's'} ` +

@@ -4,12 +4,10 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IDEMPOTENCY_TABLE } from '../contracts/tables.ts';
 import { makeDynamoClient } from './clients.ts';
 
 export type IdempotencyStore = BasePersistenceLayer;
-
-/** Powertools' default attribute names: the key `id`, and `expiration` (epoch seconds) as the table's TTL attribute. */
-export const IDEMPOTENCY_TABLE = { partitionKey: 'id', expiryAttribute: 'expiration' } as const;
 
 /** How long a key's answer is replayed: a client's retries come within minutes, a day is generous. */
 export const IDEMPOTENCY_EXPIRY_SECONDS = 24 * 3600;

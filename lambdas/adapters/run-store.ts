@@ -11,24 +11,8 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { BlobStore, RunRecord, RunResult, RunStatus } from '../engine/types.ts';
+import { RUNS_TABLE } from '../contracts/tables.ts';
 import { makeDocumentClient } from './clients.ts';
-
-/** Key schema shared by the CDK table (lib/storage.ts) and the local stack's CreateTable. */
-export const RUNS_TABLE = {
-  partitionKey: { name: 'runId', type: 'S' },
-  attributeDefinitions: [
-    { name: 'runId', type: 'S' },
-    { name: 'portfolioId', type: 'S' },
-    { name: 'createdAt', type: 'S' },
-  ],
-  byPortfolio: {
-    indexName: 'byPortfolio',
-    partitionKey: { name: 'portfolioId', type: 'S' },
-    sortKey: { name: 'createdAt', type: 'S' },
-    // the list view needs the summary, not the (possibly 300 KB) result; key attributes (runId too) are always projected
-    nonKeyAttributes: ['status', 'finishedAt', 'input', 'error', 'var99', 'es99', 'simulations', 'reportKey'],
-  },
-} as const;
 
 /** CreateTable input for dynalite/DynamoDB Local (the CDK builds the same from RUNS_TABLE). */
 export function createRunsTableInput(tableName: string) {

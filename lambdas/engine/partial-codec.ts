@@ -4,6 +4,7 @@
 //   0 magic "VSP1" | 4 u32 version=3 | 8 u32 h (bytes of the JSON header, a multiple of 8) | 12 u32 n (samples)
 // then the JSON header (every field but values/indices/ref, space-padded to a multiple of 8 bytes), n Float64 values
 // and n Uint32 sample indices (N ≤ 2^32); the padding keeps the values 8-byte aligned.
+import { StoredDataError } from '../contracts/errors.ts';
 import type { PackedPartial } from './tail.ts';
 import type { BlobStore, ShardPartial } from './types.ts';
 
@@ -54,14 +55,14 @@ export function encodePartial(p: ShardPartial | PackedPartial): Uint8Array {
 }
 
 /** Decodes to typed arrays; they are views on `bytes` when it is 8-byte aligned (no copy). */
-export function decodePacked(bytes: Uint8Array): PackedPartial {
-  if (bytes.byteLength < PREAMBLE) throw new Error('partial: truncated header');
+export function decodePacked(bytes: Uint8Array, key = 'partial'): PackedPartial {
+  if (bytes.byteLength < PREAMBLE) throw new StoredDataError(key, `${key}: truncated header`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== VERSION) throw new Error('partial: not a varstream partial (bad magic/version)');
+  if (dv.getUint32(0, true) !== MAGIC || dv.getUint32(4, true) !== VERSION) throw new StoredDataError(key, `${key}: not a varstream partial (bad magic/version)`);
   const h = dv.getUint32(8, true);
   const n = dv.getUint32(12, true);
   const size = PREAMBLE + h + n * 12;
-  if (h % 8 !== 0 || bytes.byteLength !== size) throw new Error(`partial: expected ${size} bytes, got ${bytes.byteLength}`);
+  if (h % 8 !== 0 || bytes.byteLength !== size) throw new StoredDataError(key, `${key}: expected ${size} bytes, got ${bytes.byteLength}`);
   const buffer = bytes.byteOffset % 8 === 0 ? bytes.buffer : bytes.slice().buffer;
   const offset = bytes.byteOffset % 8 === 0 ? bytes.byteOffset : 0;
   const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, offset + PREAMBLE, h))) as Omit<ShardPartial, 'values' | 'indices' | 'ref'>;
@@ -94,9 +95,9 @@ export async function partialToMessage(p: ShardPartial | PackedPartial, store: B
 /** The reverse of partialToMessage: fetches and decodes a referenced partial; inline partials pass through. */
 export async function resolvePartial(p: ShardPartial, store: BlobStore): Promise<PackedPartial> {
   if (p.ref === undefined) return packPartial(p);
-  const decoded = decodePacked(await store.get(p.ref));
+  const decoded = decodePacked(await store.get(p.ref), p.ref);
   if (decoded.shard !== p.shard || decoded.start !== p.start || decoded.end !== p.end) {
-    throw new Error(`partial ${p.ref} holds shard ${decoded.shard} [${decoded.start}, ${decoded.end}), expected shard ${p.shard} [${p.start}, ${p.end})`);
+    throw new StoredDataError(p.ref, `partial ${p.ref} holds shard ${decoded.shard} [${decoded.start}, ${decoded.end}), expected shard ${p.shard} [${p.start}, ${p.end})`);
   }
   return decoded;
 }

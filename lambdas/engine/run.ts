@@ -1,6 +1,7 @@
 // One place that turns settings + fit + reduced tail into the run JSON, so the CLI, the Lambda handlers and the
 // local stack produce the identical RunResult.
 import type { Settings } from './config.ts';
+import type { Timings } from '../contracts/run.ts';
 import type { Reduced } from './risk.ts';
 import type { FactorModel, FitResult, Regression, RunResult, SimulationSettings } from './types.ts';
 
@@ -27,7 +28,7 @@ export function buildRunResult(
   model: FactorModel,
   settings: Settings,
   reduced: Reduced,
-  timings: Record<string, number>,
+  timings: Timings,
   simulation: SimulationSettings = simulationSettings(settings),
 ): RunResult {
   const result: RunResult = {

@@ -1,18 +1,9 @@
 // The contracts of varstream: one name per concept, the same in code, JSON, DynamoDB and README.
 // Every module of the engine, the handlers and the local stack codes against these types.
 
-/** A user's input problem: always reported as one line `FILE:LINE:COLUMN: message`, CLI exit status 2, run FAILED. */
-export class InputError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    readonly detail: string,
-  ) {
-    super(`${file}:${line}:${column}: ${detail}`);
-    this.name = 'InputError';
-  }
-}
+// InputError lives with the other user-facing errors; re-exported here for the engine's many importers.
+export { InputError } from '../contracts/errors.ts';
+import type { RunRef, Timings } from '../contracts/run.ts';
 
 /** The parsed, validated, date-sorted, window-cut returns (never prices: --prices converts first). */
 export interface ReturnsData {
@@ -242,7 +233,7 @@ export interface RunResult extends FitResult {
   risk: Record<string, RiskLevel>;
   attribution: Record<string, { componentVar: number; componentEs: number }>;
   stress: StressResult[];
-  timings: Record<string, number>;
+  timings: Timings;
   value?: number;
   /** optional histogram of all simulated returns (split-invariant: fixed bins, summed counts); the report draws it */
   histogram?: Histogram;
@@ -260,13 +251,9 @@ export interface Histogram {
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 
 /** A stored run: the RunResult (once SUCCEEDED) plus identity, status and lineage. */
-export interface RunRecord extends Partial<RunResult> {
-  runId: string;
-  portfolioId: string;
+export interface RunRecord extends Partial<RunResult>, RunRef {
   status: RunStatus;
-  createdAt: string;
   finishedAt?: string;
-  input: { bucket: string; key: string; versionId?: string; etag?: string };
   settings?: Record<string, unknown>;
   error?: string;
   reportKey?: string;

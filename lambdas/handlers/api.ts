@@ -13,11 +13,11 @@ import {
 import { IDEMPOTENCY_EXPIRY_SECONDS, type IdempotencyStore } from '../adapters/idempotency.ts';
 import { parseSettings } from '../engine/config.ts';
 import { InputError } from '../engine/types.ts';
-import { apiRunId, isPortfolioId, isSafeObjectKey } from '../adapters/run-ids.ts';
+import { apiRunId, isPortfolioId, isSafeObjectKey } from '../contracts/run-ids.ts';
+import { MAX_INLINE_CSV_BYTES } from '../contracts/run-request.ts';
 import { inlineUploadKey, reportPath, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
-export const MAX_INLINE_CSV_BYTES = 1024 * 1024;
 export const MAX_LIST_LIMIT = 100;
 
 export interface ApiRequest {

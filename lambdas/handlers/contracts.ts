@@ -1,13 +1,9 @@
 // The JSON passed between the pipeline's steps (Step Functions state, or the in-process local pipeline).
+import type { RunRef } from '../contracts/run.ts';
 import type { ShardDescriptor, ShardPartial } from '../engine/types.ts';
-import type { RunRecord } from '../engine/types.ts';
 
 /** What starts a run (Trigger/API → Fit). Also what Fail needs to record a run that never reached RUNNING. */
-export interface RunInput {
-  runId: string;
-  portfolioId: string;
-  input: RunRecord['input'];
-  createdAt: string;
+export interface RunInput extends RunRef {
   /** request settings (POST /runs), merged over config/<portfolioId>.json */
   settings?: Record<string, unknown>;
   /** why the run exists */
@@ -15,11 +11,7 @@ export interface RunInput {
 }
 
 /** Fit → Map → Reduce. Small runs carry `descriptors` inline; large ones `descriptorsKey` (an S3 JSON array). */
-export interface FitOutput {
-  runId: string;
-  portfolioId: string;
-  input: RunRecord['input'];
-  createdAt: string;
+export interface FitOutput extends RunRef {
   shardCount: number;
   descriptors?: ShardDescriptor[];
   descriptorsKey?: string;
@@ -33,11 +25,7 @@ export interface SimulateInput {
   persist?: boolean;
 }
 
-export interface ReduceInput {
-  runId: string;
-  portfolioId: string;
-  input: RunRecord['input'];
-  createdAt: string;
+export interface ReduceInput extends RunRef {
   shardCount: number;
   context: string;
   /** inline Map results; absent after a Distributed Map (then read from partials/<runId>/<shard>.json) */
@@ -45,11 +33,7 @@ export interface ReduceInput {
 }
 
 /** The Catch target's input: the state plus `error` = {Error, Cause}. */
-export interface FailInput {
-  runId: string;
-  portfolioId?: string;
-  input?: RunRecord['input'];
-  createdAt?: string;
+export interface FailInput extends Pick<RunRef, 'runId'>, Partial<Omit<RunRef, 'runId'>> {
   error: { Error?: string; Cause?: string };
 }
 

@@ -10,6 +10,8 @@ import { simulationSettings } from '../engine/run.ts';
 import { planShards } from '../engine/simulate.ts';
 import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../engine/types.ts';
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
+import { RunAlreadyFinished } from '../contracts/errors.ts';
+import type { Timings } from '../contracts/run.ts';
 import { contextKey, descriptorsKey, type FitOutput, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
@@ -19,15 +21,7 @@ export interface FitContext {
   model: FactorModel;
   settings: Settings;
   simulation: SimulationSettings;
-  timings: Record<string, number>;
-}
-
-/** A run that already finished must not be redone by a late duplicate; the Catch leaves its record untouched. */
-export class RunAlreadyFinished extends Error {
-  constructor(runId: string, status: string) {
-    super(`run ${runId} is already ${status}`);
-    this.name = 'RunAlreadyFinished';
-  }
+  timings: Timings;
 }
 
 /** Descriptor JSON above this goes through S3 even under the inline shard limit (the state holds at most 256 KB). */

@@ -3,6 +3,7 @@
 // (conditional: a re-run writes nothing twice; the report is deterministic, so rewriting it changes no byte).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { StoredDataError } from '../contracts/errors.ts';
 import { resolvePartial } from '../engine/partial-codec.ts';
 import { reduceRisk } from '../engine/risk.ts';
 import { renderReport } from '../report/report.ts';
@@ -20,7 +21,7 @@ const FETCH_CONCURRENCY = 16;
 export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<{ runId: string; status: 'SUCCEEDED'; recorded: boolean; var99?: number; es99?: number; reportKey?: string }> {
   const t0 = performance.now();
   const ctx = await deps.objects.getJson<FitContext>(deps.bucket, event.context);
-  if (!ctx) throw new Error(`run ${event.runId}: missing fit context ${event.context}`);
+  if (!ctx) throw new StoredDataError(event.context, `run ${event.runId}: missing fit context ${event.context}`);
   const { fit, model, settings, simulation } = ctx;
   const merger = new TailMerger(simulation.simulations, neededTail(simulation.simulations, settings.confidence));
 
@@ -30,7 +31,7 @@ export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' |
     while (next < shards) {
       const i = next++;
       const message = event.partials ? event.partials[i] : await deps.objects.getJson<ShardPartial>(deps.bucket, partialKey(event.runId, i));
-      if (!message) throw new Error(`run ${event.runId}: missing partial of shard ${i}`);
+      if (!message) throw new StoredDataError(partialKey(event.runId, i), `run ${event.runId}: missing partial of shard ${i}`);
       merger.add(await resolvePartial(message, deps.objects));
     }
   };

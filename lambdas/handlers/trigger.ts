@@ -3,7 +3,7 @@
 // finds the execution name taken (ExecutionAlreadyExists) and does nothing.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { portfolioIdFromKey, scheduledRunId, uploadRunId } from '../adapters/run-ids.ts';
+import { portfolioIdFromKey, scheduledRunId, uploadRunId } from '../contracts/run-ids.ts';
 import type { RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 

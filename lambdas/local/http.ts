@@ -1,7 +1,8 @@
 // The REST API on node:http: the handlers' own `route` function (same routes, same answers as behind API Gateway),
 // with the body limit a gateway would enforce: past MAX_BODY_BYTES we answer 413 and stop reading.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { MAX_INLINE_CSV_BYTES, type ApiRequest, type ApiResponse } from '../handlers/api.ts';
+import { MAX_INLINE_CSV_BYTES } from '../contracts/run-request.ts';
+import type { ApiRequest, ApiResponse } from '../handlers/api.ts';
 
 /** The route's own limit for a POST body: an inline CSV of 1 MB plus room for the JSON around it. */
 export const MAX_BODY_BYTES = MAX_INLINE_CSV_BYTES + 64 * 1024;

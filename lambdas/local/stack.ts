@@ -3,7 +3,7 @@
 // worker threads, the REST API on node:http and the schedule on croner. Nothing here is AWS-free by mocking: the
 // handlers talk to the local servers through the real SDK clients of the adapters.
 import { rm } from 'node:fs/promises';
-import { makeDirectories } from './directories.ts';
+import { makeDirectories } from '../adapters/directories.ts';
 import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
@@ -15,7 +15,7 @@ import type { Cron } from 'croner';
 import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../adapters/clients.ts';
 import { S3ObjectStore } from '../adapters/object-store.ts';
 import { createRunsTableInput, DynamoRunStore, riskAt } from '../adapters/run-store.ts';
-import { uploadRunId } from '../adapters/run-ids.ts';
+import { uploadRunId } from '../contracts/run-ids.ts';
 import { createIdempotencyTableInput, makeIdempotencyStore } from '../adapters/idempotency.ts';
 import type { RunRecord } from '../engine/types.ts';
 import { route } from '../handlers/api.ts';

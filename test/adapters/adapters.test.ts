@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { RETRY, makeDocumentClient, makeDynamoClient, makeS3Client, makeSfnClient } from '../../lambdas/adapters/clients.ts';
 import { S3ObjectStore, parseS3Ref } from '../../lambdas/adapters/object-store.ts';
 import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
-import { portfolioIdFromKey, uploadRunId, isPortfolioId, isSafeObjectKey } from '../../lambdas/adapters/run-ids.ts';
+import { portfolioIdFromKey, uploadRunId, isPortfolioId, isSafeObjectKey } from '../../lambdas/contracts/run-ids.ts';
 import { InputError, type RunRecord, type RunResult } from '../../lambdas/engine/types.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 

@@ -118,8 +118,8 @@ describe('run result', () => {
     expect(simulationSettings(parseSettings({ df: 7 })).df).toBeNull();
     const reduced = reduce({ ...sim, simulations: 5000 }, { shocks: settings.shocks });
     const fit = { observations: 333, selected: ['XLK', 'MTUM', 'VLUE'], full: {}, final: {} } as unknown as FitResult;
-    const run = buildRunResult(fit, model, settings, reduced, { simulate: 1 });
-    expect(run).toMatchObject({ observations: 333, model, simulation: sim, value: 1e6, timings: { simulate: 1 } });
+    const run = buildRunResult(fit, model, settings, reduced, { simulateMs: 1 });
+    expect(run).toMatchObject({ observations: 333, model, simulation: sim, value: 1e6, timings: { simulateMs: 1 } });
     expect(run.risk).toBe(reduced.risk);
   });
 });

@@ -8,7 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store.ts';
 import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
-import { uploadRunId } from '../../lambdas/adapters/run-ids.ts';
+import { uploadRunId } from '../../lambdas/contracts/run-ids.ts';
 import { parseSettings } from '../../lambdas/engine/config.ts';
 import { readReturns } from '../../lambdas/engine/csv.ts';
 import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
 import { makeS3Client } from '../../lambdas/adapters/clients.ts';
-import { uploadRunId } from '../../lambdas/adapters/run-ids.ts';
+import { uploadRunId } from '../../lambdas/contracts/run-ids.ts';
 import { optionsFromEnv, startLocalStack, toObjectCreated, type LocalStack } from '../../lambdas/local/stack.ts';
 import { readCdkContext, toCroner } from '../../lambdas/local/schedule.ts';
 

@@ -104,7 +104,7 @@ function buildRun(): { run: RunResult; histogram: Histogram } {
     risk,
     attribution,
     stress: [{ shock: { XLK: -0.05 }, direct: model.beta[0] * -0.05, conditional: -0.055, factors: { XLK: -0.05, MTUM: -0.029, VLUE: -0.023 } }],
-    timings: { fit: 40, simulate: 120 },
+    timings: { fitMs: 40, simulateMs: 120 },
   };
   return { run, histogram: { edges, counts } };
 }
