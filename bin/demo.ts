@@ -13,6 +13,7 @@ import { makeS3Client } from '../lambdas/adapters/clients.ts';
 import type { RunRecord } from '../lambdas/engine/types.ts';
 import { startLocalStack } from '../lambdas/local/stack.ts';
 import { formatFit } from './cli/format.ts';
+import { money, pct, table } from './cli/text.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const SAMPLE = fileURLToPath(new URL('data/tech11.csv', ROOT));
@@ -24,16 +25,7 @@ const OUT_OF_SAMPLE = '2024-05-01:2025-09-25';
 const OUT_FILE = fileURLToPath(new URL('out/demo-run.json', ROOT));
 const REPORT_FILE = fileURLToPath(new URL('out/demo-report.html', ROOT));
 
-const pct = (x: number, digits = 3) => `${(100 * x).toFixed(digits)}%`;
-const money = (x: number | undefined) => (x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: 0 }));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
-  const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
-  return [rule, line(header), rule, ...rows.map(line), rule];
-}
 
 function formatRisk(run: RunRecord): string {
   const out: string[] = [];

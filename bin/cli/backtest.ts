@@ -14,7 +14,7 @@ import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import { InputError, type FactorModel, type ReturnsData, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { InputOptions } from './common.ts';
-import { num, pval } from './format.ts';
+import { num, pval } from './text.ts';
 
 export interface BacktestOptions extends InputOptions {
   inSample: string;

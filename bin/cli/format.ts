@@ -1,34 +1,12 @@
 // The human summary of a fit, in the spirit of statsmodels' summary(): what a quant reads at a glance.
 import type { FitResult, Regression } from '../../lambdas/engine/types.ts';
+import { num, pval, table } from './text.ts';
 
 /** Thresholds to print next to the screening steps (FitResult does not carry them). */
 export interface FormatOptions {
   vifThreshold?: number;
   pValueThreshold?: number;
   r2Threshold?: number;
-}
-
-/** A number in at most `digits` significant digits, in exponent form when very small or large. */
-export function num(x: number, digits = 4): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a < 1e-4 || a >= 1e6) return x.toExponential(digits - 1);
-  return x.toPrecision(digits);
-}
-
-/** A p-value: three decimals, or exponent form below 0.001. */
-export function pval(p: number): string {
-  if (!Number.isFinite(p)) return String(p);
-  return p < 1e-3 ? p.toExponential(2) : p.toFixed(3);
-}
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
-  const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
-  return [rule, line(header), rule, ...rows.map(line), rule];
 }
 
 /** Coefficient table (coef, std err, t, p, VIF) and the fit statistics of one regression. */

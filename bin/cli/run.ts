@@ -13,7 +13,8 @@ import { defaultWorkers, localShardCount, runShards } from '../../lambdas/local/
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import { renderReport } from '../../lambdas/report/report.ts';
 import type { InputOptions } from './common.ts';
-import { num } from './format.ts';
+import { money, num, pct, table } from './text.ts';
+import { usesStudentTClosedForm } from '../../lambdas/engine/closed-form.ts';
 
 interface RunOptions extends InputOptions {
   report?: string;
@@ -150,16 +151,6 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
   return buildRunResult(fit, model, settings, reduced, timings, simulation);
 }
 
-const pct = (x: number, digits = 3): string => `${(100 * x).toFixed(digits)}%`;
-const money = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
-  const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
-  return [rule, line(header), rule, ...rows.map(line), rule];
-}
-
 /** The human summary: model, risk table, closed-form cross-check, attribution, stress, timings. */
 export function formatRun(run: RunResult, settings: Settings): string {
   const out: string[] = [];
@@ -195,7 +186,7 @@ export function formatRun(run: RunResult, settings: Settings): string {
     ];
   });
   out.push(...table(header, rows));
-  const closedForm = sim.distribution === 't' && sim.horizon === 1 && sim.residual === 'none' ? 'Student-t closed form' : 'normal closed form';
+  const closedForm = usesStudentTClosedForm(sim) ? 'Student-t closed form' : 'normal closed form';
   out.push(`cross-check (${closedForm}):`);
   out.push(
     ...table(

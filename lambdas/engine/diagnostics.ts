@@ -1,8 +1,8 @@
 // Least squares core and the residual diagnostics of statsmodels 0.13 (pure functions, no I/O).
 // p-values come from the regularized incomplete beta/gamma UPPER tails so tiny p-values keep relative accuracy.
 import betainc from '@stdlib/math-base-special-betainc';
-import gammainc from '@stdlib/math-base-special-gammainc';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
+import { chiSquareSurvival } from './chi-square.ts';
 import { Matrix, QrDecomposition } from 'ml-matrix';
 
 export interface LeastSquares {
@@ -87,13 +87,6 @@ export function fPValue(f: number, d1: number, d2: number): number {
   return betainc(d2 / (d2 + d1 * f), d2 / 2, d1 / 2, true, false);
 }
 
-/** Upper tail of χ²_k at x: Q(k/2, x/2), the regularized upper incomplete gamma. */
-export function chiSquarePValue(x: number, k: number): number {
-  if (Number.isNaN(x)) return NaN;
-  if (x <= 0) return 1;
-  return gammainc(x / 2, k / 2, true, true);
-}
-
 /** Σ(Δe)²/Σe² (statsmodels durbin_watson). NaN when every residual is exactly 0 (exact fit: undefined). */
 export function durbinWatson(e: ArrayLike<number>): number {
   let num = 0;
@@ -134,7 +127,7 @@ export function jarqueBera(e: ArrayLike<number>): { stat: number; pValue: number
   const skew = m3 / m2 ** 1.5;
   const kurtosis = m4 / (m2 * m2);
   const stat = (n / 6) * (skew * skew + (kurtosis - 3) ** 2 / 4);
-  return { stat, pValue: chiSquarePValue(stat, 2), skew, kurtosis };
+  return { stat, pValue: chiSquareSurvival(stat, 2), skew, kurtosis };
 }
 
 /**
@@ -148,7 +141,7 @@ export function breuschPagan(e: ArrayLike<number>, cols: Float64Array[]): { stat
   const aux = leastSquares(e2, cols);
   if (aux.centeredTss === 0) return { stat: NaN, pValue: NaN };
   const stat = n * rSquared(aux);
-  return { stat, pValue: chiSquarePValue(stat, cols.length) };
+  return { stat, pValue: chiSquareSurvival(stat, cols.length) };
 }
 
 /**
