@@ -54,11 +54,12 @@ export class Pipeline extends Construct {
     super(scope, id);
     const { compute, bucket } = props;
 
-    const invoke = (name: string, fn: lambda.Function, comment: string, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
+    const invoke = (name: string, fn: lambda.Function, comment: string, payload?: sfn.TaskInput, resultPath?: string): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, name, {
         lambdaFunction: fn,
         comment,
         payload,
+        resultPath,
         // the function's own timeout plus a margin for the invoke itself: a lost invocation ends as States.Timeout
         taskTimeout: sfn.Timeout.duration(taskTimeout(fn)),
         payloadResponseOnly: true, // the state is the function's return value, no SDK envelope
@@ -86,7 +87,10 @@ export class Pipeline extends Construct {
         'createdAt.$': '$.createdAt',
         'error.$': '$.error',
       }),
+      // Fail's answer is dropped: RunFailed reads the Catch's $.error (the user's Error and Cause) from the state
+      sfn.JsonPath.DISCARD,
     );
+
     const failed = new sfn.Fail(this, 'RunFailed', { causePath: '$.error.Cause', errorPath: '$.error.Error' });
     recordFailure.next(failed);
     const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };

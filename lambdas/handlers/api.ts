@@ -15,7 +15,7 @@ import { parseSettings } from '../engine/config.ts';
 import { InputError } from '../engine/types.ts';
 import { apiRunId, isPortfolioId, isSafeObjectKey } from '../contracts/run-ids.ts';
 import { MAX_INLINE_CSV_BYTES } from '../contracts/run-request.ts';
-import { inlineUploadKey, reportPath, type RunInput } from './contracts.ts';
+import { inlineUploadKey, recordRunning, reportPath, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
 export const MAX_LIST_LIMIT = 100;
@@ -42,7 +42,7 @@ const json = (statusCode: number, body: unknown): ApiResponse => ({
 });
 const error = (statusCode: number, message: string): ApiResponse => json(statusCode, { error: message });
 
-type ApiDeps = Pick<Deps, 'bucket' | 'objects' | 'runs' | 'start' | 'logger' | 'idempotency'>;
+type ApiDeps = Pick<Deps, 'bucket' | 'objects' | 'runs' | 'start' | 'logger' | 'idempotency' | 'history'>;
 
 export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const method = req.method.toUpperCase();
@@ -62,7 +62,9 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
     if (parts.length === 2 && parts[0] === 'runs' && method === 'GET') {
       const run = await deps.runs.get(parts[1]);
       if (!run) return error(404, `no run ${parts[1]}`);
-      return json(200, run.reportKey ? { ...run, reportUrl: reportPath(run.runId) } : run);
+      // ?history=1 (local stack): the execution's states entered/exited, retries, catches and errors
+      const execution = req.query?.history === '1' && deps.history ? await deps.history(run.runId) : undefined;
+      return json(200, { ...run, ...(run.reportKey ? { reportUrl: reportPath(run.runId) } : {}), ...(execution ? { execution } : {}) });
     }
     if (parts.length === 3 && parts[0] === 'runs' && parts[2] === 'report' && method === 'GET') return await getReport(parts[1], deps);
     if (parts.length === 3 && parts[0] === 'portfolios' && parts[2] === 'runs' && method === 'GET') {
@@ -215,7 +217,7 @@ async function postRun(body: string, deps: ApiDeps): Promise<ApiResponse> {
     origin: 'api',
   };
   // RUNNING now, so GET /runs/{runId} answers 200 right after the 202
-  await deps.runs.create({ runId, portfolioId, status: 'RUNNING', createdAt: run.createdAt, input, ...(run.settings ? { settings: run.settings } : {}) });
+  await recordRunning(run, deps.runs);
   await deps.start(run);
   return json(202, { runId });
 }

@@ -1,6 +1,7 @@
 // The JSON passed between the pipeline's steps (Step Functions state, or the in-process local pipeline).
 import type { RunRef } from '../contracts/run.ts';
 import type { ShardDescriptor, ShardPartial } from '../engine/types.ts';
+import type { RunStore } from '../adapters/run-store.ts';
 
 /** What starts a run (Trigger/API → Fit). Also what Fail needs to record a run that never reached RUNNING. */
 export interface RunInput extends RunRef {
@@ -8,6 +9,15 @@ export interface RunInput extends RunRef {
   settings?: Record<string, unknown>;
   /** why the run exists */
   origin?: 'upload' | 'api' | 'schedule';
+}
+
+/**
+ * The one place a run becomes RUNNING (conditional: a runId is created once). POST /runs calls it before it starts the
+ * execution, so GET answers at once; Fit calls it for uploads and schedule ticks (and finds the API's record).
+ */
+export function recordRunning(run: RunInput, runs: Pick<RunStore, 'create'>): ReturnType<RunStore['create']> {
+  const { runId, portfolioId, createdAt, input, settings } = run;
+  return runs.create({ runId, portfolioId, status: 'RUNNING', createdAt, input, ...(settings ? { settings } : {}) });
 }
 
 /** Fit → Map → Reduce. Small runs carry `descriptors` inline; large ones `descriptorsKey` (an S3 JSON array). */

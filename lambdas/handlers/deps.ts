@@ -22,6 +22,8 @@ export interface Deps {
   logger: Logger;
   /** Powertools idempotency records of POST /runs; without it the Idempotency-Key header is ignored */
   idempotency?: IdempotencyStore;
+  /** the run's execution and its history (local stack: GET /runs/{runId}?history=1); absent on AWS */
+  history?(runId: string): Promise<object | undefined>;
 }
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'varstream' });

@@ -83,8 +83,12 @@ export async function failStep(event: FailInput, deps: Pick<Deps, 'runs' | 'logg
   return { runId: event.runId, status: 'FAILED', recorded, error: message };
 }
 
+/** The Fail function's event, from either caller (the Catch, or the status-change rule). */
+export function failEvent(event: FailInput | ExecutionStatusChange, deps: Pick<Deps, 'runs' | 'logger'>): ReturnType<typeof failStep> {
+  return failStep(isStatusChange(event) ? fromStatusChange(event) : event, deps);
+}
+
 export const handler = middy(async (event: FailInput | ExecutionStatusChange) => {
-  const input = isStatusChange(event) ? fromStatusChange(event) : event;
-  logger.appendKeys({ runId: input.runId });
-  return failStep(input, depsFromEnv());
+  logger.appendKeys({ runId: isStatusChange(event) ? event.detail.name : event.runId });
+  return failEvent(event, depsFromEnv());
 }).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -12,7 +12,7 @@ import { InputError, type FactorModel, type FitResult, type SimulationSettings }
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
 import { RunAlreadyFinished } from '../contracts/errors.ts';
 import type { Timings } from '../contracts/run.ts';
-import { contextKey, descriptorsKey, type FitOutput, type RunInput } from './contracts.ts';
+import { contextKey, descriptorsKey, recordRunning, type FitOutput, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
 /** Fit → Reduce hand-over, stored as JSON at partials/<runId>/context.json. */
@@ -44,7 +44,7 @@ export async function loadSettings(run: RunInput, deps: Pick<Deps, 'bucket' | 'o
 export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'inlineShardLimit' | 'logger'>): Promise<FitOutput> {
   const run = normalizeRunInput(event);
   const { runId, portfolioId, input, createdAt } = run;
-  const { created, record } = await deps.runs.create({ runId, portfolioId, status: 'RUNNING', createdAt, input, ...(run.settings ? { settings: run.settings } : {}) });
+  const { created, record } = await recordRunning(run, deps.runs);
   if (!created && record.status !== 'RUNNING') throw new RunAlreadyFinished(runId, record.status);
 
   const t0 = performance.now();

@@ -41,19 +41,20 @@ export function startSchedule(expression: string, fire: (scheduledTime: Date) =>
   });
 }
 
-/** The schedule settings the CDK app reads from cdk.json's context (scheduleCron, portfolios). */
-export function readCdkContext(path = new URL('../../cdk.json', import.meta.url)): { scheduleCron?: string; portfolios: string[]; inlineShardLimit?: number } {
+/** The settings the CDK app reads from cdk.json's context (scheduleCron, portfolios, …); `raw` is the whole context. */
+export function readCdkContext(path = new URL('../../cdk.json', import.meta.url)): { scheduleCron?: string; portfolios: string[]; inlineShardLimit?: number; raw: Record<string, unknown> } {
   try {
     const context = (JSON.parse(readFileSync(path, 'utf-8')) as { context?: Record<string, unknown> }).context ?? {};
     const p = context.portfolios;
     const portfolios = Array.isArray(p) ? p.map(String) : typeof p === 'string' ? p.split(',').map((s) => s.trim()).filter(Boolean) : [];
     const limit = Number(context.inlineShardLimit);
     return {
+      raw: context,
       scheduleCron: typeof context.scheduleCron === 'string' ? context.scheduleCron : undefined,
       portfolios,
       ...(Number.isInteger(limit) && limit > 0 ? { inlineShardLimit: limit } : {}),
     };
   } catch {
-    return { portfolios: [] };
+    return { portfolios: [], raw: {} };
   }
 }

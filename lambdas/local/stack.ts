@@ -7,7 +7,7 @@ import { makeDirectories } from '../adapters/directories.ts';
 import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -24,7 +24,9 @@ import { triggerStep, type ObjectCreatedEvent, type Started } from '../handlers/
 import { createApiServer } from './http.ts';
 import { nodeVersionProblem } from './node-version.ts';
 import { guardS3rver } from './s3-guard.ts';
-import { LocalRunner } from './runner.ts';
+import { localDefinition } from './asl-local.ts';
+import { LocalExecutor } from './executor.ts';
+import { runStep, type StepRunner } from './steps.ts';
 import { readCdkContext, startSchedule } from './schedule.ts';
 import { StepPool } from './step-pool.ts';
 
@@ -150,6 +152,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const scheduleCron = options.scheduleCron === undefined ? cdk.scheduleCron : options.scheduleCron;
   const portfolios = options.portfolios ?? cdk.portfolios;
   const inlineShardLimit = options.inlineShardLimit ?? cdk.inlineShardLimit ?? 40;
+  // the state machine is synthesized while the servers start (the CDK import is most of the start-up)
+  const definition = localDefinition({ bucket, inlineShardLimit });
+  definition.catch(() => undefined);
   const logLevel = options.logLevel ?? 'WARN';
   const log = options.log ?? (() => undefined);
 
@@ -227,22 +232,35 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // the SDK's Node-version notice once (this thread), not once per worker
     const workerEnv = { ...process.env, ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     const pool = new StepPool(workers, { bucket, table, inlineShardLimit, env, logLevel }, workerEnv);
-    const runner = new LocalRunner(pool, { bucket, objects, runs, logger }, {
-      started: (r) => log(`run ${r.runId} started: portfolio ${r.portfolioId}, ${r.input.key} (${r.origin ?? 'api'})`),
-      finished: (r, ms) => {
-        const risk = riskAt(r);
-        const what = r.status === 'SUCCEEDED' ? `VaR99 ${pct(risk.var)} ES99 ${pct(risk.es)}` : r.error;
-        log(`run ${r.runId} ${r.status} in ${(ms / 1000).toFixed(2)} s: ${what}`);
+    // every run is an execution of the synthesized state machine: Fit, Simulate and Reduce on the worker threads, Fail
+    // (a conditional DynamoDB write) here
+    const steps: StepRunner = {
+      run: (step, event, priority) => (step === 'fail' ? runStep('fail', event, { bucket, objects, runs, inlineShardLimit, logger }) : pool.run(step, event, priority)),
+      cancel: (priority, reason) => pool.cancel(priority, reason),
+    };
+    const executor = new LocalExecutor({
+      local: await definition,
+      steps,
+      deps: { bucket, objects, runs, logger },
+      dir: join(dataDir, 'executions'),
+      runTimeoutMs: options.runTimeoutMs,
+      events: {
+        started: (r) => log(`run ${r.runId} started: portfolio ${r.portfolioId}, ${r.input.key} (${r.origin ?? 'api'})`),
+        finished: (r, ms) => {
+          const risk = riskAt(r);
+          const what = r.status === 'SUCCEEDED' ? `VaR99 ${pct(risk.var)} ES99 ${pct(risk.es)}` : r.error;
+          log(`run ${r.runId} ${r.status} in ${(ms / 1000).toFixed(2)} s: ${what}`);
+        },
       },
-    }, { runTimeoutMs: options.runTimeoutMs });
-    // stop the workers, then every run in flight settles (FAILED "local stack stopped") while DynamoDB is still up
+    });
+    // stop the workers, then every execution in flight ends (FAILED "local stack stopped") while DynamoDB is still up
     closers.push(async () => {
       await pool.stop();
-      await runner.drain();
+      await executor.drain();
     });
 
     const idempotency = makeIdempotencyStore(idempotencyTable, dynamoClient);
-    const deps: Deps = { bucket, objects, runs, start: runner.start, portfolios, inlineShardLimit, logger, idempotency };
+    const deps: Deps = { bucket, objects, runs, start: executor.start, history: (runId) => executor.describe(runId), portfolios, inlineShardLimit, logger, idempotency };
     const pending = new Set<Promise<unknown>>();
     const track = <T>(p: Promise<T>): Promise<T> => {
       pending.add(p);
@@ -301,7 +319,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       table,
       dataDir,
       env,
-      waitForRun: (runId, timeoutMs) => runner.waitForRun(runId, timeoutMs),
+      waitForRun: (runId, timeoutMs) => executor.waitForRun(runId, timeoutMs),
       uploadRunId: (key, etag) => uploadRunId({ bucket, key, sequencer: etag.replace(/"/g, '') }),
       fireSchedule,
       stop: () => (stopping ??= closeAll()),

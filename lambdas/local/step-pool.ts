@@ -3,7 +3,9 @@
 // uploads the first runs finish early instead of every run finishing at the end.
 import { Worker } from 'node:worker_threads';
 
-export type StepName = 'fit' | 'simulate' | 'reduce';
+import type { LambdaStep } from './definition.ts';
+
+export type StepName = LambdaStep;
 
 /** What each worker needs to build its own S3/DynamoDB clients. */
 export interface StepWorkerData {

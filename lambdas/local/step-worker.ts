@@ -6,9 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { makeDocumentClient, makeS3Client } from '../adapters/clients.ts';
 import { S3ObjectStore } from '../adapters/object-store.ts';
 import { DynamoRunStore } from '../adapters/run-store.ts';
-import { fitStep } from '../handlers/fit.ts';
-import { reduceStep } from '../handlers/reduce.ts';
-import { simulateStep } from '../handlers/simulate.ts';
+import { runStep } from './steps.ts';
 import type { StepReply, StepRequest, StepWorkerData } from './step-pool.ts';
 
 const port = parentPort;
@@ -24,19 +22,8 @@ const deps = {
   logger: new Logger({ serviceName: 'varstream-local', logLevel: config.logLevel as never }),
 };
 
-async function execute(req: StepRequest): Promise<unknown> {
-  switch (req.step) {
-    case 'fit':
-      return fitStep(req.event as Parameters<typeof fitStep>[0], deps);
-    case 'simulate':
-      return simulateStep(req.event as Parameters<typeof simulateStep>[0], deps);
-    case 'reduce':
-      return reduceStep(req.event as Parameters<typeof reduceStep>[0], deps);
-  }
-}
-
 port.on('message', (req: StepRequest) => {
-  execute(req).then(
+  runStep(req.step, req.event, deps).then(
     (value) => port.postMessage({ id: req.id, ok: true, value } satisfies StepReply),
     (e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));

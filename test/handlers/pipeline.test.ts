@@ -1,5 +1,6 @@
 // The contract of the AWS side, for real against s3rver + dynalite (no mocks of S3 or DynamoDB):
-// upload event → Trigger → Fit → every shard → Reduce → the item in DynamoDB, equal to the engine run directly;
+// upload event → Trigger → one execution of the synthesized state machine (Fit → every shard → Reduce, the steps on
+// this thread) → the item in DynamoDB, equal to the engine run directly;
 // a duplicate event is one run; a bad CSV ends FAILED with its FILE:LINE:COLUMN message; the REST routes.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,9 @@ import { planShards, simulateShard } from '../../lambdas/engine/simulate.ts';
 import type { RunInput } from '../../lambdas/handlers/contracts.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
 import { errorMessage, failStep, formatDuration, fromStatusChange, isStatusChange, type ExecutionStatusChange } from '../../lambdas/handlers/fail.ts';
-import { runPipeline } from '../../lambdas/handlers/pipeline.ts';
+import { localDefinition } from '../../lambdas/local/asl-local.ts';
+import { LocalExecutor } from '../../lambdas/local/executor.ts';
+import { inProcessSteps } from '../../lambdas/local/steps.ts';
 import { triggerStep, type ObjectCreatedEvent } from '../../lambdas/handlers/trigger.ts';
 import { fromProxyEvent, route } from '../../lambdas/handlers/api.ts';
 import { handler as failHandler } from '../../lambdas/handlers/fail.ts';
@@ -52,6 +55,15 @@ async function direct(settingsRaw: Record<string, unknown>) {
   const sim = simulationSettings(settings);
   const partials = planShards(model, sim, settings.confidence).map((d) => simulateShard(d));
   return reduceRisk(partials, model, sim, settings.confidence, { value: settings.value, shocks: settings.shocks });
+}
+
+/** One execution of the synthesized definition, every step on this thread; a fresh executor is a fresh name space. */
+async function runPipeline(input: RunInput, d: Deps = deps) {
+  const local = await localDefinition({ bucket: BUCKET, inlineShardLimit: d.inlineShardLimit });
+  const executor = new LocalExecutor({ local, steps: inProcessSteps(d), deps: d });
+  expect(await executor.start(input)).toEqual({ started: true });
+  await executor.settled(input.runId);
+  return (await d.runs.get(input.runId))!;
 }
 
 beforeAll(async () => {
@@ -93,7 +105,7 @@ describe('upload → trigger → fit → shards → reduce → DynamoDB', () => 
 
     const input = started.find((s) => s.runId === runId)!;
     expect(input).toMatchObject({ portfolioId: 'tech', input: { bucket: BUCKET, key: 'uploads/tech/2024-05.csv', versionId: 'v1' } });
-    const record = await runPipeline(input, deps, { concurrency: 2 });
+    const record = await runPipeline(input);
     expect(record.status).toBe('SUCCEEDED');
     expect(record.error).toBeUndefined();
 
@@ -107,7 +119,7 @@ describe('upload → trigger → fit → shards → reduce → DynamoDB', () => 
     expect(record.selected!.length).toBeGreaterThan(0);
 
     // a replay of the same run (e.g. a retried execution) changes nothing: Fit refuses, Fail does not overwrite
-    const again = await runPipeline(input, deps);
+    const again = await runPipeline(input);
     expect(again.status).toBe('SUCCEEDED');
     expect(again.risk!['0.99'].var).toBe(expected.risk['0.99'].var);
 
@@ -125,7 +137,7 @@ describe('upload → trigger → fit → shards → reduce → DynamoDB', () => 
       createdAt: '2024-05-02T00:00:00.000Z',
       settings,
     };
-    const record = await runPipeline(input, small, { concurrency: 2 });
+    const record = await runPipeline(input, small);
     expect(record.status).toBe('SUCCEEDED');
     expect(await deps.objects.head(BUCKET, 'partials/distributed-1/descriptors.json')).toBeDefined();
     expect(await deps.objects.head(BUCKET, 'partials/distributed-1/6.json')).toBeDefined();
@@ -139,7 +151,7 @@ describe('upload → trigger → fit → shards → reduce → DynamoDB', () => 
     const bad = CSV.split('\n').map((l, i) => (i === 5 ? l.replace(/,([^,]+)$/, ',abc') : l)).join('\n');
     await deps.objects.putText(BUCKET, 'uploads/tech/bad.csv', bad, 'text/csv');
     const { runs } = await triggerStep(objectCreated('uploads/tech/bad.csv', 'v9'), deps);
-    const record = await runPipeline(started.find((s) => s.runId === runs[0].runId)!, deps);
+    const record = await runPipeline(started.find((s) => s.runId === runs[0].runId)!);
     expect(record.status).toBe('FAILED');
     expect(record.error).toMatch(/^uploads\/tech\/bad\.csv:6:\d+: /);
     expect(record.error).not.toContain('\n');
@@ -150,7 +162,7 @@ describe('upload → trigger → fit → shards → reduce → DynamoDB', () => 
     await deps.objects.putText(BUCKET, 'config/typo.json', '{"simulatons": 5}', 'application/json');
     await deps.objects.putText(BUCKET, 'uploads/typo/a.csv', CSV, 'text/csv');
     const { runs } = await triggerStep(objectCreated('uploads/typo/a.csv', 'v1'), deps);
-    const record = await runPipeline(started.find((s) => s.runId === runs[0].runId)!, deps);
+    const record = await runPipeline(started.find((s) => s.runId === runs[0].runId)!);
     expect(record).toMatchObject({ status: 'FAILED', error: 'config/typo.json:1:1: unknown setting "simulatons"' });
   });
 
@@ -265,7 +277,7 @@ describe('REST routes', () => {
     const get1 = await route({ method: 'GET', path: `/runs/${runId}` }, deps);
     expect(get1.statusCode).toBe(200);
     expect(JSON.parse(get1.body)).toMatchObject({ status: 'RUNNING', input: { key: `inline/api1/${runId}.csv` } });
-    await runPipeline(started[before], deps);
+    await runPipeline(started[before]);
     const get2 = JSON.parse((await route({ method: 'GET', path: `/runs/${runId}` }, deps)).body);
     expect(get2.status).toBe('SUCCEEDED');
     expect(get2.risk['0.99'].var).toBe((await direct(SETTINGS)).risk['0.99'].var);

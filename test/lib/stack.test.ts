@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { VarstreamStack, propsFromContext, DEFAULT_SCHEDULE_CRON } from '../../lib/varstream-stack.ts';
 import { RETRYABLE_LAMBDA_ERRORS, RUN_ENDED_STATUSES } from '../../lib/pipeline.ts';
+import { renderTokens } from '../../lambdas/local/definition.ts';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
@@ -16,13 +17,8 @@ let template: Template;
 let definition: any;
 
 /** Renders Fn::Join/Ref/GetAtt of the DefinitionString with placeholder ARNs, so the ASL can be validated. */
-function render(v: any): string {
-  if (typeof v === 'string') return v;
-  if (v['Fn::Join']) return v['Fn::Join'][1].map(render).join(v['Fn::Join'][0]);
-  if (v.Ref) return v.Ref.startsWith('AWS::') ? 'aws' : `arn:aws:lambda:us-east-1:123456789012:function:${v.Ref}`;
-  if (v['Fn::GetAtt']) return `arn:aws:lambda:us-east-1:123456789012:function:${v['Fn::GetAtt'][0]}`;
-  throw new Error(`cannot render ${JSON.stringify(v)}`);
-}
+const render = (v: any): string =>
+  renderTokens(v, ({ logicalId }) => (logicalId.startsWith('AWS::') ? 'aws' : `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`));
 
 beforeAll(() => {
   // skip esbuild bundling here (asset hashes only): `npx cdk synth` bundles for real
@@ -264,6 +260,9 @@ describe('state machine', () => {
       expect(s[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
     expect(s.RecordFailure.Parameters).toMatchObject({ 'runId.$': '$.runId', 'error.$': '$.error' });
     expect(s.RecordFailure.Next).toBe('RunFailed');
+    // Fail's answer is dropped, so RunFailed still finds the Catch's $.error.Error/Cause (else: States.Runtime)
+    expect(s.RecordFailure.ResultPath).toBeNull();
+    expect(s.RunFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     expect(s.RunFailed.Type).toBe('Fail');
   });
 });
