@@ -27,8 +27,28 @@ export interface LocalDefinition {
   timeoutSeconds?: number;
 }
 
-type State = Record<string, any>;
+/** The fields of an ASL state this adapter reads or rewrites. */
+interface State {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  Default?: string;
+  Choices?: { Next: string }[];
+  Catch?: { Next: string }[];
+  Branches?: Machine[];
+  ItemProcessor?: Machine;
+  Iterator?: Machine;
+  ItemReader?: { Resource: string; ReaderConfig?: { InputType?: string; MaxItems?: number }; Parameters: Record<string, unknown> };
+  ItemBatcher?: unknown;
+  ResultWriter?: unknown;
+  ItemsPath?: string;
+  [field: string]: unknown;
+}
 type States = Record<string, State>;
+interface Machine {
+  StartAt: string;
+  States: States;
+}
 
 const S3_GET_OBJECT = /^arn:[a-z-]+:states:::s3:getObject$/;
 
@@ -39,11 +59,11 @@ export function adaptDefinition(source: StateMachineDefinition): LocalDefinition
   delete definition.TimeoutSeconds;
   const lambdaTasks: Record<string, LambdaStep> = {};
   const itemReaders: Record<string, ItemReaderTask> = {};
-  adaptStates(definition as unknown as { StartAt: string; States: States }, lambdaTasks, itemReaders);
+  adaptStates(definition as unknown as Machine, lambdaTasks, itemReaders);
   return { definition, lambdaTasks, itemReaders, ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) };
 }
 
-function adaptStates(machine: { StartAt: string; States: States }, lambdaTasks: Record<string, LambdaStep>, itemReaders: Record<string, ItemReaderTask>): void {
+function adaptStates(machine: Machine, lambdaTasks: Record<string, LambdaStep>, itemReaders: Record<string, ItemReaderTask>): void {
   for (const [name, state] of Object.entries(machine.States)) {
     if (state.Type === 'Task') {
       if (name in itemReaders) continue;
@@ -51,12 +71,12 @@ function adaptStates(machine: { StartAt: string; States: States }, lambdaTasks: 
       if (!step) throw new Error(`state ${name}: no local handler for Resource ${state.Resource}`);
       lambdaTasks[name] = step;
     }
-    if (state.Type === 'Parallel') for (const branch of state.Branches as { StartAt: string; States: States }[]) adaptStates(branch, lambdaTasks, itemReaders);
+    for (const branch of state.Branches ?? []) adaptStates(branch, lambdaTasks, itemReaders);
     if (state.Type !== 'Map') continue;
     if (state.ItemBatcher) throw new Error(`state ${name}: ItemBatcher is not supported locally`);
     if (state.ResultWriter) throw new Error(`state ${name}: ResultWriter is not supported locally`);
     if (state.ItemReader) {
-      const reader = state.ItemReader as { Resource: string; ReaderConfig?: { InputType?: string; MaxItems?: number }; Parameters: Record<string, unknown> };
+      const reader = state.ItemReader;
       if (!S3_GET_OBJECT.test(reader.Resource) || reader.ReaderConfig?.InputType !== 'JSON')
         throw new Error(`state ${name}: only an ItemReader of s3:getObject with InputType JSON is supported locally`);
       if (reader.ReaderConfig?.MaxItems !== undefined) throw new Error(`state ${name}: ItemReader MaxItems is not supported locally`);
@@ -76,12 +96,13 @@ function adaptStates(machine: { StartAt: string; States: States }, lambdaTasks: 
       delete state.ItemReader;
       state.ItemsPath = `$.${READER_ITEMS_FIELD}`;
     }
-    adaptStates(state.ItemProcessor ?? state.Iterator, lambdaTasks, itemReaders);
+    const processor = state.ItemProcessor ?? state.Iterator;
+    if (processor) adaptStates(processor, lambdaTasks, itemReaders);
   }
 }
 
 /** Points every transition to `from` (StartAt, Next, Default, Choices, Catch) at `to`. */
-function retarget(machine: { StartAt: string; States: States }, from: string, to: string): void {
+function retarget(machine: Machine, from: string, to: string): void {
   if (machine.StartAt === from) machine.StartAt = to;
   for (const state of Object.values(machine.States)) {
     if (state.Next === from) state.Next = to;

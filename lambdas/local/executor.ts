@@ -34,6 +34,18 @@ export interface HistoryEvent {
   attempt?: number;
 }
 
+/** The fields of aws-local-stepfunctions' event log entries that the history keeps. */
+interface RawEvent {
+  type: string;
+  timestamp: number;
+  state?: { name: string; type: string };
+  parentState?: { name: string };
+  index?: number;
+  Error?: unknown;
+  Cause?: unknown;
+  retry?: { attempt: number };
+}
+
 /** What the executor persists per execution. */
 export interface ExecutionState {
   runId: string;
@@ -196,12 +208,12 @@ export class LocalExecutor {
     const t0 = performance.now();
     const { local, steps, deps } = this.options;
     this.options.events?.started?.(state.input);
-    const handlers: Record<string, (input: any) => Promise<any>> = {};
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [name, step] of Object.entries(local.lambdaTasks)) handlers[name] = (input) => this.invoke(step, input, priority);
-    for (const name of Object.keys(local.itemReaders)) handlers[name] = (input: { Bucket: string; Key: string }) => this.readItems(input);
+    for (const name of Object.keys(local.itemReaders)) handlers[name] = (input) => this.readItems(input as { Bucket: string; Key: string });
 
     const execution = this.machine.run(state.input as never, {
-      overrides: { taskResourceLocalHandlers: handlers },
+      overrides: { taskResourceLocalHandlers: handlers as never },
       context: { Execution: { Id: `local:execution:${state.runId}`, Name: state.runId } },
     });
     const recorded = this.record(state, execution.eventLogs, priority);
@@ -264,8 +276,9 @@ export class LocalExecutor {
   }
 
   /** Keeps the history (no state data: partials can be large); a failed Map drops its run's steps not yet started. */
-  private async record(state: ExecutionState, events: AsyncGenerator<any>, priority: number): Promise<void> {
-    for await (const e of events) {
+  private async record(state: ExecutionState, events: AsyncGenerator<unknown>, priority: number): Promise<void> {
+    for await (const event of events) {
+      const e = event as RawEvent;
       const h: HistoryEvent = { timestamp: new Date(e.timestamp).toISOString(), type: e.type };
       const s = e.state ?? e.parentState;
       if (s) h.state = s.name;
