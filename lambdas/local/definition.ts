@@ -1,7 +1,13 @@
 // The state machine the local stack executes: the Step Functions definition that `cdk synth` emits for AWS, taken
-// from the real VarstreamStack built in-process (construct + token resolution, no asset bundling: ~0.5 s after the
-// CDK import), once per process and settings. CloudFormation tokens become placeholders: a Lambda task's Resource names
-// the function (`…:function:fit`), so the local executor runs that function's own handler step.
+// from the real VarstreamStack built in-process (construct + token resolution, no asset bundling), once per process
+// and settings. The CDK import and construction cost seconds, so the rendered definition is also cached on disk under
+// node_modules/.cache/varstream, keyed by a hash of everything it is made from (lib/*.ts, cdk.json, this file, the
+// aws-cdk-lib version, the settings): any change to the stack's code synthesizes again. CloudFormation tokens become
+// placeholders: a Lambda task's Resource names the function (`…:function:varstream-fit`), so the local executor runs
+// that function's own handler step.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 
 /** The pipeline's Lambda functions, by the step name their handler module exports (lambdas/handlers/<step>.ts). */
@@ -37,19 +43,53 @@ export function renderTokens(value: Token, name: (ref: { logicalId: string; attr
 
 const cache = new Map<string, Promise<StateMachineDefinition>>();
 
-/** The synthesized definition for these settings (built once per process and settings). */
+const ROOT = new URL('../../', import.meta.url);
+const CACHE_DIR = new URL('node_modules/.cache/varstream/', ROOT);
+
+/** A hash of everything the rendered definition is made from. */
+function sourceHash(settings: DefinitionSettings): string {
+  const hash = createHash('sha256').update(JSON.stringify([settings.bucket, settings.inlineShardLimit, settings.maxConcurrency ?? null]));
+  const lib = new URL('lib/', ROOT);
+  for (const name of readdirSync(lib).filter((f) => f.endsWith('.ts')).sort()) hash.update(name).update(readFileSync(new URL(name, lib)));
+  hash.update(readFileSync(new URL('cdk.json', ROOT))).update(readFileSync(fileURLToPath(import.meta.url)));
+  hash.update(readFileSync(new URL('node_modules/aws-cdk-lib/package.json', ROOT)));
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** The synthesized definition for these settings (once per process; from the disk cache while the sources match). */
 export function synthesizedDefinition(settings: DefinitionSettings): Promise<StateMachineDefinition> {
   const key = JSON.stringify([settings.bucket, settings.inlineShardLimit, settings.maxConcurrency ?? null]);
   let found = cache.get(key);
   if (!found) {
-    found = synthesize(settings);
+    found = cachedOrSynthesized(settings);
     found.catch(() => cache.delete(key));
     cache.set(key, found);
   }
   return found;
 }
 
-async function synthesize(settings: DefinitionSettings): Promise<StateMachineDefinition> {
+async function cachedOrSynthesized(settings: DefinitionSettings): Promise<StateMachineDefinition> {
+  const file = new URL(`definition-${sourceHash(settings)}.json`, CACHE_DIR);
+  try {
+    return JSON.parse(readFileSync(file, 'utf-8')) as StateMachineDefinition;
+  } catch {
+    // not cached yet (or unreadable): synthesize
+  }
+  const definition = await synthesize(settings);
+  try {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = new URL(`${file.pathname.split('/').pop()}.${process.pid}.tmp`, CACHE_DIR);
+    writeFileSync(tmp, JSON.stringify(definition));
+    renameSync(tmp, file);
+  } catch {
+    // a read-only install: every process synthesizes
+  }
+  return definition;
+}
+
+/** Builds the stack in-process and renders its state machine's definition (no cache). */
+
+export async function synthesize(settings: DefinitionSettings): Promise<StateMachineDefinition> {
   // imported here: aws-cdk-lib costs ~1–2 s to load, only the local stack and tests need it
   const [{ App }, sfn, lambda, { VarstreamStack, propsFromContext }, { readCdkContext }] = await Promise.all([
     import('aws-cdk-lib'),
