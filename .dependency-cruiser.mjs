@@ -66,7 +66,21 @@ export const forbidden = [
     comment: 'lambdas/local composes the embedded stack from adapters and handlers: no SDK call of its own',
     severity: 'error',
     from: { path: '^lambdas/local/', ...except('local-no-sdk') },
-    to: { path: ['^(node_modules/)?@aws-sdk/', '^lib/', '^bin/'] },
+    to: { path: ['^(node_modules/)?@aws-sdk/', '^bin/'] },
+  },
+  {
+    name: 'local-executes-the-synthesized-stack',
+    comment: 'the local stack executes the state machine of the synthesized stack: only lambdas/local/definition.ts builds it, through lib/varstream-stack.ts',
+    severity: 'error',
+    from: { path: '^lambdas/local/' },
+    to: { path: '^lib/', pathNot: '^lib/varstream-stack\\.ts$' },
+  },
+  {
+    name: 'local-synthesizes-in-one-place',
+    comment: 'one module of the local stack imports the CDK stack (and aws-cdk-lib with it): lambdas/local/definition.ts',
+    severity: 'error',
+    from: { path: '^lambdas/local/', pathNot: '^lambdas/local/definition\\.ts$' },
+    to: { path: '^lib/' },
   },
   {
     name: 'lib-only-contracts',
