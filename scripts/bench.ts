@@ -1,18 +1,22 @@
 // `npm run bench`: samples/s of the local engine (1 worker and all workers) against tuned numpy on the same model
 // (the issue's baseline with k normals per sample, and numpy given the same one-normal projection as varstream's hot
-// loop, so the speed-up from the idea and from the engine can be told apart), and the peak RSS of an N = 10^8 run
-// (measured in a child process: maxRSS covers the main thread and its workers).
-// Not a test: it takes a minute and its numbers depend on the machine.
+// loop, so the speed-up from the idea and from the engine can be told apart) and against plain C (scripts/bench_c.c:
+// the physical limit per core); the same N = 10^8 run at 1, 100 and 1,000 shards (time, what travelled, identical
+// numbers); with BENCH_BIG=1 also N = 10^9 at 100 and 1,000 shards; whole processes: `varstream run` against numpy,
+// `varstream --help` against `import numpy`; and the peak RSS of an N = 10^8 run (measured in a child process: maxRSS
+// covers the main thread and its workers). Every section prints the machine's load (os.loadavg) next to its numbers.
+// Not a test: it takes minutes and its numbers depend on the machine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSettings } from '../lambdas/engine/config.ts';
 import { factorModel, fitModel } from '../lambdas/engine/fit.ts';
 import { reduceRisk } from '../lambdas/engine/risk.ts';
 import { simulationSettings } from '../lambdas/engine/run.ts';
 import { planShards, SampleGenerator } from '../lambdas/engine/simulate.ts';
-import { neededTail, TailMerger } from '../lambdas/engine/tail.ts';
+import { TailMerger } from '../lambdas/engine/tail.ts';
 import type { FactorModel, SimulationSettings } from '../lambdas/engine/types.ts';
 import { localShardCount, runShards } from '../lambdas/local/pool.ts';
 import { loadReturns } from '../bin/cli/common.ts';
@@ -39,21 +43,67 @@ async function sampleModel(): Promise<{ model: FactorModel; source: string }> {
   };
 }
 
-async function timeRun(model: FactorModel, n: number, workers: number): Promise<{ seconds: number; var99: number; shards: number }> {
+const load = (): string => `load ${loadavg()[0].toFixed(1)}`;
+
+/** One run; `shards` undefined: the CLI's default count for the workers, else exactly that many. */
+async function timeRun(model: FactorModel, n: number, workers: number, shards?: number) {
   const base: SimulationSettings = { ...simulationSettings(parseSettings({ simulations: Math.min(n, 1e9), seed: SEED })), simulations: n };
-  const m = neededTail(n, CONFIDENCE);
-  const simulation = { ...base, shards: localShardCount(n, 1, workers) };
+  const simulation = { ...base, shards: shards ?? localShardCount(n, 1, workers) };
   const t = performance.now();
-  const merger = new TailMerger(n, m);
+  const merger = new TailMerger(n);
   await runShards(planShards(model, simulation, CONFIDENCE), merger, { workers });
   const reduced = reduceRisk(merger, model, simulation, CONFIDENCE);
-  return { seconds: (performance.now() - t) / 1000, var99: reduced.risk['0.99'].var, shards: simulation.shards };
+  const numbers = JSON.stringify({ risk: reduced.risk, attribution: reduced.attribution, histogram: reduced.histogram });
+  return { seconds: (performance.now() - t) / 1000, var99: reduced.risk['0.99'].var, shards: simulation.shards, transfer: reduced.transfer, numbers };
 }
 
-async function child(n: number): Promise<void> {
+async function child(n: number, shards: number): Promise<void> {
   const { model } = await sampleModel();
-  const r = await timeRun(model, n, availableParallelism());
+  const r = await timeRun(model, n, availableParallelism(), shards);
   process.stdout.write(JSON.stringify({ ...r, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+}
+
+/** One run in a child process (its own maxRSS). */
+function inChild(n: number, shards: number): Awaited<ReturnType<typeof timeRun>> & { maxRssKb: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', String(n), String(shards)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`child run failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+/** Best wall seconds of `runs` whole-process runs of each command, alternating (so drifting load hits both). */
+function wholeProcess(commands: Array<[string, string[]]>, runs: number): number[] {
+  const best = commands.map(() => Infinity);
+  for (let r = 0; r < runs; r++) {
+    commands.forEach(([cmd, args], i) => {
+      const t = performance.now();
+      const out = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${out.stderr}`);
+      best[i] = Math.min(best[i], (performance.now() - t) / 1000);
+    });
+  }
+  return best;
+}
+
+/** The C baseline (scripts/bench_c.c), compiled with gcc -O3 into the temp dir; undefined without gcc. */
+function cBaseline(n: number, c: number, norm: number): { seconds: number; quantile: number } | undefined {
+  const exe = join(tmpdir(), 'varstream-bench-c');
+  const cc = spawnSync('gcc', ['-O3', '-march=native', '-o', exe, `${root}scripts/bench_c.c`, '-lm'], { encoding: 'utf8' });
+  if (cc.status !== 0) return undefined;
+  return JSON.parse(execFileSync(exe, [String(n), String(SEED), String(c), String(norm)], { encoding: 'utf8' }));
+}
+
+/** The same run at several shard counts: time, what travelled, and whether the numbers are identical. */
+async function shardScaling(model: FactorModel, n: number, shardCounts: number[], workers: number, isolated: boolean): Promise<void> {
+  console.log('');
+  console.log(`| N = ${n.toExponential(0)}, ${workers} workers, levels ${CONFIDENCE.join('/')} | time | passes | bytes shipped | pairs shipped | peak RSS | numbers |`);
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  let reference: string | undefined;
+  for (const shards of shardCounts) {
+    const r = isolated ? inChild(n, shards) : { ...(await timeRun(model, n, workers, shards)), maxRssKb: NaN };
+    reference ??= r.numbers;
+    const rss = Number.isNaN(r.maxRssKb) ? 'n/a' : `${(r.maxRssKb / 1024).toFixed(0)} MB`;
+    console.log(`| ${r.shards} shards (${load()}) | ${r.seconds.toFixed(2)} s | ${r.transfer.passes} | ${(r.transfer.bytes / 2 ** 20).toFixed(2)} MB | ${r.transfer.samplesShipped} | ${rss} | ${r.numbers === reference ? 'identical' : 'DIFFERENT'}, VaR99 ${(100 * r.var99).toFixed(4)}% |`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -95,9 +145,10 @@ async function main(): Promise<void> {
     rows.push([`numpy (default_rng, (N, ${model.factors.length}) normals @ w, partition): the baseline`, numpyRate, `${np.seconds.toFixed(2)} s best of 3, VaR99 ${(-100 * np.quantile).toFixed(4)}%`]);
     rows.push(['numpy, same projection (N normals × ‖w‖, partition)', projectedRate, `${np.projected.seconds.toFixed(2)} s best of 3, VaR99 ${(-100 * np.projected.quantile).toFixed(4)}%`]);
   }
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', String(rssN)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`RSS child failed: ${r.stderr}`);
-  const rss = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; maxRssKb: number; shards: number };
+  const gen = new SampleGenerator(model, simulationSettings(parseSettings({ seed: SEED })));
+  const cRun = cBaseline(n, gen.c, gen.norm);
+  if (cRun) rows.push(['C, one core (xoshiro128** + ziggurat + quickselect): the physical limit', n / cRun.seconds, `${cRun.seconds.toFixed(2)} s best of 3, VaR99 ${(-100 * cRun.quantile).toFixed(4)}%`]);
+  const rss = inChild(rssN, localShardCount(rssN, 1, all));
 
   console.log('');
   console.log('| run | samples/s | vs numpy | vs numpy, projected | notes |');
@@ -107,6 +158,23 @@ async function main(): Promise<void> {
     console.log(`| ${name} | ${(rate / 1e6).toFixed(1)} M | ${ratio(rate, numpyRate)} | ${ratio(rate, projectedRate)} | ${notes} |`);
   }
   console.log(`| peak RSS, N = ${rssN.toExponential(0)}, ${all} workers | ${(rss.maxRssKb / 1024).toFixed(0)} MB | | | ${rss.seconds.toFixed(1)} s, ${rss.shards} shards (${(rssN / rss.seconds / 1e6).toFixed(1)} M samples/s) |`);
+  console.log(`(${load()} after the table)`);
+
+  await shardScaling(model, Number(process.env.BENCH_SCALE_N ?? 1e8), [1, 100, 1000], 2, false);
+  if (process.env.BENCH_BIG === '1') await shardScaling(model, 1e9, [1000, 100], all, true);
+  else console.log('(N = 10^9 at 1,000 and 100 shards: run with BENCH_BIG=1)');
+
+  // whole processes, timed from outside: start-up, CSV, fit and simulation all included
+  const wholeN = Number(process.env.BENCH_WHOLE_N ?? 2e7);
+  const cli = [process.execPath, [`${root}bin/varstream.mjs`, 'run', `${root}data/tech11.csv`, '--simulations', String(wholeN), '--seed', String(SEED), '--json']] as [string, string[]];
+  console.log('');
+  if (existsSync('/usr/bin/python3') && existsSync(`${root}data/tech11.csv`)) {
+    const numpyOnce = ['/usr/bin/python3', [`${root}scripts/bench_numpy.py`, '--once', String(wholeN), String(SEED), String(gen.c), ...Array.from(gen.w, String)]] as [string, string[]];
+    const [vs, np] = wholeProcess([cli, numpyOnce], 3);
+    console.log(`whole process, N = ${wholeN.toExponential(0)} (${load()}): varstream run ${vs.toFixed(2)} s, numpy ${np.toFixed(2)} s: ${(np / vs).toFixed(2)}× numpy (best of 3 each, alternating)`);
+    const [help, imp] = wholeProcess([[process.execPath, [`${root}bin/varstream.mjs`, '--help']], ['/usr/bin/python3', ['-c', 'import numpy']]], 5);
+    console.log(`start-up (${load()}): varstream --help ${help.toFixed(3)} s, python3 -c "import numpy" ${imp.toFixed(3)} s: ${(help / imp).toFixed(2)}× (best of 5 each)`);
+  }
   if (numpyRate) {
     console.log('');
     console.log(`targets (against the baseline): all workers ≥ 1.5× numpy: ${n / many.seconds >= 1.5 * numpyRate ? 'met' : 'NOT met'}; ` +
@@ -115,5 +183,5 @@ async function main(): Promise<void> {
 }
 
 const i = process.argv.indexOf('--rss-child');
-if (i >= 0) await child(Number(process.argv[i + 1]));
+if (i >= 0) await child(Number(process.argv[i + 1]), Number(process.argv[i + 2]));
 else await main();

@@ -285,20 +285,25 @@ export function planShards(model: FactorModel, simulation: SimulationSettings, c
   return out;
 }
 
-/** Samples in the pilot that stands in for a quantile function the model lacks. */
-export const PILOT_SAMPLES = 1 << 18;
+/**
+ * Samples in the pilot that stands in for a quantile function the model lacks: N/64 within [2^18, 2^24], so its
+ * brackets stay a small fraction of N (≈ 1.8·10^6 pairs at N = 10^9) for a pilot of at most 2.5 s and 128 MB in Fit.
+ */
+export function pilotSamples(simulations: number): number {
+  return Math.min(simulations, Math.max(2 ** 18, Math.min(2 ** 24, Math.ceil(simulations / 64))));
+}
 
 /**
  * The h-day return's law for pass 1's brackets: normal in closed form for distribution 'normal' (any horizon, residual,
  * intercept: a sum of normals); the covariance-scaled Student-t for 't' with h = 1 and no residual; otherwise the
- * sorted first min(N, PILOT_SAMPLES) samples of the run itself.
+ * sorted first pilotSamples(N) samples of the run itself.
  */
 export function returnLaw(model: FactorModel, simulation: SimulationSettings): ReturnLaw {
   const { mean, variance } = dailyMoments(model, simulation);
   const h = simulation.horizon;
   if (simulation.distribution === 'normal') return { kind: 'normal', mean: h * mean, sd: Math.sqrt(h * variance) };
   if (h === 1 && simulation.residual === 'none' && simulation.df !== null) return { kind: 't', mean, sd: Math.sqrt(variance), df: simulation.df };
-  const pilot = new Float64Array(Math.min(simulation.simulations, PILOT_SAMPLES));
+  const pilot = new Float64Array(pilotSamples(simulation.simulations));
   new SampleGenerator(model, simulation).fill(0, pilot.length, pilot);
   return { kind: 'pilot', sorted: pilot.sort() };
 }
