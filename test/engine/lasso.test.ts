@@ -99,7 +99,7 @@ function popcount(x: number): number {
 }
 
 describe('nearly collinear factors', () => {
-  it('finish quickly and report non-convergence instead of crawling through 10^6 sweeps', () => {
+  it('stop at the sweep cap and report non-convergence instead of crawling through 10^6 sweeps', () => {
     // x2 = x1 + 1e-7·noise passes the rank check but makes coordinate descent crawl
     const n = 300;
     let s = 12345;
@@ -107,9 +107,9 @@ describe('nearly collinear factors', () => {
     const x1 = Float64Array.from({ length: n }, rnd);
     const x2 = x1.map((v) => v + 1e-7 * rnd());
     const y = x1.map((v) => 0.8 * v + 0.01 * rnd());
-    const t = performance.now();
+    // no wall-clock bound (the machine may be loaded): a reported non-convergence shows the cap, not the tolerance,
+    // ended those sweeps
     const { result, unconverged } = lassoCvDetailed(y, [x1, x2], ['A', 'B'], { alphas: 100, eps: 1e-3, folds: 5 });
-    expect(performance.now() - t).toBeLessThan(5_000);
     expect(unconverged).toBeGreaterThan(0);
     expect(result.coefficients.A.every(Number.isFinite)).toBe(true);
   });
