@@ -1,212 +1,21 @@
 // The streaming CSV reader: bytes (or text) in, validated, date-sorted, window-cut returns out.
 // Pure: it takes any AsyncIterable (a node Readable, an S3 Body) and does no I/O itself. Only the parsed numbers are
 // kept (growable Float64Arrays), never the text. Every content problem is an InputError pointing at FILE:LINE:COLUMN.
+// The pieces live in ./csv/: fields (numbers, dates), decode (strict UTF-8), header (the columns), growable (storage).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type CsvError, parse } from 'csv-parse';
-import type { Settings } from './config.ts';
 import { InputError } from './types.ts';
 import type { ReturnsData } from './types.ts';
+import { countNewlines, decodeStrict } from './csv/decode.ts';
+import { ISO_DATE, isIsoDate, parseNumber, quote, trimmed } from './csv/fields.ts';
+import { type Growable, growableF64, growableI32 } from './csv/growable.ts';
+import { type Layout, type ReaderSettings, readHeader } from './csv/header.ts';
 
-/** The settings the reader looks at (a full Settings object fits). */
-export type ReaderSettings = Pick<Settings, 'portfolio' | 'prices' | 'log'> &
-  Partial<Pick<Settings, 'factors' | 'start' | 'end'>>;
+export type { ReaderSettings } from './csv/header.ts';
 
-export const DATE_COLUMN = 'date';
 /** A longer row is certainly not a returns table; the cap keeps random input from growing one field forever. */
 export const MAX_RECORD_CHARS = 1 << 20;
-
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Parses a decimal number strictly: no NaN, no Infinity, no hex, no empty field. */
-export function parseNumber(text: string): number | string {
-  const s = trimmed(text);
-  if (s === '') return 'empty field';
-  if (!NUMBER.test(s)) return `${quote(s)} is not a number`;
-  const v = Number(s);
-  if (!Number.isFinite(v)) return `${quote(s)} is not a finite number`;
-  return v;
-}
-
-/** trim() only when needed: most fields have no surrounding space, and this runs for every field. */
-function trimmed(s: string): string {
-  const n = s.length;
-  return n > 0 && (s.charCodeAt(0) <= 32 || s.charCodeAt(n - 1) <= 32) ? s.trim() : s;
-}
-
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** YYYY-MM-DD and a real calendar day (a fast path for every row; config.isRealDate has the same meaning). */
-export function isIsoDate(s: string): boolean {
-  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return false;
-  let y = 0;
-  for (let i = 0; i < 4; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return false;
-    y = y * 10 + c;
-  }
-  const m1 = s.charCodeAt(5) - 48, m2 = s.charCodeAt(6) - 48, d1 = s.charCodeAt(8) - 48, d2 = s.charCodeAt(9) - 48;
-  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
-  const m = m1 * 10 + m2;
-  const d = d1 * 10 + d2;
-  if (y < 100 || m < 1 || m > 12 || d < 1) return false; // years 0000-0099: refused, as config.isRealDate does
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  return d <= (m === 2 && !leap ? 28 : DAYS_IN_MONTH[m - 1]);
-}
-
-function quote(s: string): string {
-  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
-}
-
-/** An append-only typed array that doubles when full: the reader keeps only parsed numbers, never the text. */
-class Growable<T extends Float64Array | Int32Array> {
-  length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (size: number) => T,
-  ) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-}
-
-const growableF64 = () => new Growable(new Float64Array(256), (n) => new Float64Array(n));
-const growableI32 = () => new Growable(new Int32Array(256), (n) => new Int32Array(n));
-
-/** Count of '\n' in s (native indexOf, fast on large chunks). */
-function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-function countCommas(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf(','); i !== -1; i = s.indexOf(',', i + 1)) n++;
-  return n;
-}
-
-/** Offset of the first byte that starts an invalid UTF-8 sequence, or -1. Only used to locate an error. */
-function firstInvalidUtf8(b: Uint8Array): number {
-  let i = 0;
-  while (i < b.length) {
-    const c = b[i];
-    let need = 0;
-    let min = 0;
-    if (c < 0x80) {
-      i++;
-      continue;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      need = 1;
-      min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      need = 2;
-      min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-    } else return i;
-    let cp = c & (0x3f >> need);
-    for (let k = 1; k <= need; k++) {
-      const cc = b[i + k];
-      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += need + 1;
-  }
-  return -1;
-}
-
-/** Bytes at the end of b that start a multi-byte sequence not yet complete (the decoder carries them over). */
-function incompleteTail(b: Uint8Array): Uint8Array {
-  for (let back = 1; back <= Math.min(3, b.length); back++) {
-    const c = b[b.length - back];
-    if ((c & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
-    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-    return need > back ? b.subarray(b.length - back) : new Uint8Array(0);
-  }
-  return new Uint8Array(0);
-}
-
-/**
- * Decodes the input strictly as UTF-8 (TextDecoder fatal) and refuses NUL bytes, tracking the physical line and the
- * field (commas since the last newline, quotes ignored) so a binary or Latin-1 file is reported where it goes wrong.
- * Byte chunks are passed on as the same bytes once checked (csv-parse works on bytes: no re-encoding of the text).
- */
-async function* decodeStrict(input: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, file: string): AsyncGenerator<string | Buffer> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let line = 1;
-  let commas = 0;
-  let carry = new Uint8Array(0);
-  let first = true;
-  const fail = (textBefore: string, what: string): never => {
-    const nl = textBefore.lastIndexOf('\n');
-    const l = line + countNewlines(textBefore);
-    const c = (nl === -1 ? commas : 0) + countCommas(nl === -1 ? textBefore : textBefore.slice(nl + 1));
-    throw new InputError(file, l, c + 1, what);
-  };
-  const take = (text: string): string => {
-    if (first) {
-      if (text.length === 0) return text;
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // string input may still carry a BOM
-    }
-    const nul = text.indexOf('\0');
-    if (nul !== -1) fail(text.slice(0, nul), 'binary content (NUL byte): not a UTF-8 text CSV');
-    const nl = text.lastIndexOf('\n');
-    if (nl === -1) commas += countCommas(text);
-    else {
-      line += countNewlines(text);
-      commas = countCommas(text.slice(nl + 1));
-    }
-    return text;
-  };
-  for await (const chunk of input) {
-    let text: string;
-    if (typeof chunk === 'string') text = chunk;
-    else {
-      try {
-        text = decoder.decode(chunk, { stream: true });
-      } catch {
-        const bytes = new Uint8Array(carry.length + chunk.length);
-        bytes.set(carry);
-        bytes.set(chunk, carry.length);
-        let bad = firstInvalidUtf8(bytes);
-        if (bad === -1) bad = bytes.length;
-        fail(Buffer.from(bytes.subarray(0, bad)).toString('latin1'), 'invalid UTF-8 byte sequence: not a UTF-8 text CSV');
-        return;
-      }
-      carry = (carry.length ? incompleteTail(concat(carry, chunk)) : incompleteTail(chunk)).slice();
-      take(text);
-      if (chunk.length) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      continue;
-    }
-    const t = take(text);
-    if (t.length) yield t;
-  }
-  let rest: string;
-  try {
-    rest = decoder.decode();
-  } catch {
-    fail('', 'invalid UTF-8 byte sequence at the end of the file');
-    return;
-  }
-  take(rest); // only checks: the bytes were passed on already
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 function csvErrorMessage(e: CsvError): string {
   switch (e.code) {
@@ -221,69 +30,6 @@ function csvErrorMessage(e: CsvError): string {
     default:
       return e.message.split(':')[0].toLowerCase();
   }
-}
-
-/** What the header told us: which fields of each row we keep, and where they are. */
-interface Layout {
-  fields: number;
-  headerLine: number;
-  dateIndex: number;
-  portfolioIndex: number;
-  factorIndex: number[];
-  candidates: string[];
-  headerColumns: Record<string, number>;
-}
-
-/** Names a factor cannot take: the results key other things by them, so the factor would overwrite or vanish. */
-const RESERVED_FACTOR_NAMES = new Map([
-  ['const', 'is the name of the intercept in the coefficients'],
-  ['intercept', 'is the name of the intercept in the attribution'],
-  ['residual', 'is the name of the residual in the attribution'],
-  ['__proto__', 'cannot be a key of the result objects'],
-]);
-
-function readHeader(record: string[], line: number, file: string, settings: ReaderSettings): Layout {
-  // Excel in a decimal-comma locale saves `date;portfolio;…` with 0,0123: one column here, numbers we would misread
-  if (record.length === 1 && record[0].includes(';'))
-    throw new InputError(file, line, record[0].indexOf(';') + 1, 'semicolon-separated? export with commas (and a decimal point)');
-  const seen = new Map<string, number>();
-  record.forEach((name, i) => {
-    if (name === '') throw new InputError(file, line, i + 1, 'empty column name');
-    const first = seen.get(name);
-    if (first !== undefined) throw new InputError(file, line, i + 1, `duplicate column ${quote(name)} (first at column ${first + 1})`);
-    seen.set(name, i);
-  });
-  const dateIndex = seen.get(DATE_COLUMN);
-  if (dateIndex === undefined) throw new InputError(file, line, 1, `no ${quote(DATE_COLUMN)} column`);
-  const portfolioIndex = seen.get(settings.portfolio);
-  if (portfolioIndex === undefined) throw new InputError(file, line, 1, `no ${quote(settings.portfolio)} column`);
-  const all = record.filter((n) => n !== DATE_COLUMN && n !== settings.portfolio);
-  let candidates = all;
-  if (settings.factors) {
-    const picked = new Set<string>();
-    for (const f of settings.factors) {
-      if (!all.includes(f)) throw new InputError(file, line, 1, `unknown factor ${quote(f)}`);
-      if (picked.has(f)) throw new InputError(file, line, 1, `factor ${quote(f)} listed twice`);
-      picked.add(f);
-    }
-    candidates = [...settings.factors];
-  }
-  if (candidates.length === 0) throw new InputError(file, line, 1, 'no factor columns');
-  for (const c of candidates) {
-    const why = RESERVED_FACTOR_NAMES.get(c);
-    if (why !== undefined) throw new InputError(file, line, (seen.get(c) as number) + 1, `factor column ${quote(c)} ${why}: rename it`);
-  }
-  const headerColumns: Record<string, number> = { [DATE_COLUMN]: dateIndex + 1, [settings.portfolio]: portfolioIndex + 1 };
-  for (const c of candidates) headerColumns[c] = (seen.get(c) as number) + 1;
-  return {
-    fields: record.length,
-    headerLine: line,
-    dateIndex,
-    portfolioIndex,
-    factorIndex: candidates.map((c) => seen.get(c) as number),
-    candidates,
-    headerColumns,
-  };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isIsoDate, parseNumber, readReturns } from '../../lambdas/engine/csv.ts';
+import { readReturns } from '../../lambdas/engine/csv.ts';
+import { isIsoDate, parseNumber } from '../../lambdas/engine/csv/fields.ts';
 import type { ReaderSettings } from '../../lambdas/engine/csv.ts';
 import { isRealDate, parseSettings, parseSettingsJson } from '../../lambdas/engine/config.ts';
 import { InputError } from '../../lambdas/engine/types.ts';
