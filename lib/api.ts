@@ -28,7 +28,7 @@ export class Api extends Construct {
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       restApiName: 'varstream',
-      description: 'varstream runs: POST /runs, GET /runs/{runId}, GET /runs/{runId}/report, GET /portfolios/{portfolioId}/runs',
+      description: 'varstream runs: POST /runs, GET /runs/{runId}, GET /runs/{runId}/report, GET /portfolios/{portfolioId}/runs, GET /portfolios/{portfolioId}/history, GET /',
       cloudWatchRole: props.cloudWatchRole ?? false,
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
       deployOptions: {
@@ -70,14 +70,20 @@ export class Api extends Construct {
       requestValidator: paramsValidator,
       requestParameters: { 'method.request.path.runId': true },
     });
-    this.restApi.root
-      .addResource('portfolios')
-      .addResource('{portfolioId}')
-      .addResource('runs')
-      .addMethod('GET', integration, {
-        requestValidator: paramsValidator,
-        requestParameters: { 'method.request.path.portfolioId': true, 'method.request.querystring.limit': false },
-      });
+    const portfolio = this.restApi.root.addResource('portfolios').addResource('{portfolioId}');
+    portfolio.addResource('runs').addMethod('GET', integration, {
+      requestValidator: paramsValidator,
+      requestParameters: { 'method.request.path.portfolioId': true, 'method.request.querystring.limit': false },
+    });
+    // the VaR history page (HTML, or JSON with Accept: application/json) and the index of portfolios
+    portfolio.addResource('history').addMethod('GET', integration, {
+      requestValidator: paramsValidator,
+      requestParameters: { 'method.request.path.portfolioId': true, 'method.request.header.Accept': false },
+    });
+    this.restApi.root.addMethod('GET', integration, {
+      requestValidator: paramsValidator,
+      requestParameters: { 'method.request.header.Accept': false },
+    });
 
     acknowledge(this.restApi, ['AwsSolutions-APIG3'], 'IAM-authorized API for internal callers with stage throttling; attach a WAF web ACL in the account if it is exposed more widely.');
     acknowledge(this.restApi, ['AwsSolutions-COG4'], 'Authorization is IAM (SigV4), not Cognito: callers are roles in the account.');

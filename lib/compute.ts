@@ -126,10 +126,13 @@ export class Compute extends Construct {
 
     allow(this.simulate, ['s3:PutObject'], objectsUnder('partials'));
 
-    allow(this.reduce, ['s3:GetObject'], objectsUnder('partials'));
-    // results too large for one item (read by the API) and the HTML report (kept: reports/ has no expiry)
+    // partials; the portfolio's earlier history entries (reports/<p>/runs/*.json) to rebuild its history page
+    allow(this.reduce, ['s3:GetObject'], objectsUnder('partials', 'reports'));
+    listUnder(this.reduce, 'reports'); // an entry missing from reports/ reads as 404, not 403
+    // results too large for one item (read by the API), the HTML report and the history (kept: reports/ has no expiry)
     allow(this.reduce, ['s3:PutObject'], objectsUnder('results', 'reports'));
     allow(this.reduce, ['dynamodb:UpdateItem'], runsTable); // RUNNING → SUCCEEDED (conditional)
+    allow(this.reduce, ['dynamodb:Query'], byPortfolio); // the portfolio's runs: previous run, history page
 
     allow(this.fail, ['dynamodb:UpdateItem'], runsTable); // RUNNING or absent → FAILED (conditional)
 
@@ -139,7 +142,8 @@ export class Compute extends Construct {
 
     allow(this.api, ['s3:PutObject'], objectsUnder('inline')); // inline CSV bodies (outside uploads/: no second run)
     allow(this.api, ['s3:GetObject'], objectsUnder('uploads', 'results', 'reports'));
-    listUnder(this.api, 'uploads'); // POST /runs {key} of a missing upload is 404, not 500
+    // POST /runs {key} of a missing upload is 404, not 500; GET / lists the portfolio folders under reports/
+    listUnder(this.api, 'uploads', 'reports');
     allow(this.api, ['dynamodb:GetItem', 'dynamodb:PutItem'], runsTable);
     allow(this.api, ['dynamodb:Query'], byPortfolio);
     // Powertools' DynamoDB persistence layer: conditional put, get, update on completion, delete on a failed request

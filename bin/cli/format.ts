@@ -1,6 +1,7 @@
 // The human summary of a fit, in the spirit of statsmodels' summary(): what a quant reads at a glance.
 import type { FitResult, Regression } from '../../lambdas/engine/types.ts';
 import { num, pval, table } from './text.ts';
+import { lassoVerdict } from '../../lambdas/report/verdicts.ts';
 
 /** Thresholds to print next to the screening steps (FitResult does not carry them). */
 export interface FormatOptions {
@@ -26,10 +27,6 @@ export function formatRegression(title: string, r: Regression): string {
     `Jarque-Bera ${num(jb.stat)} (p ${pval(jb.pValue)}, skew ${num(jb.skew, 3)}, kurtosis ${num(jb.kurtosis, 3)})   ` +
       `Durbin-Watson ${num(r.durbinWatson, 3)}   Breusch-Pagan ${num(bp.stat)} (p ${pval(bp.pValue)})`,
   ].join('\n');
-}
-
-function sameSet(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 function names(list: string[]): string {
@@ -63,16 +60,12 @@ export function formatFit(fit: FitResult, options: FormatOptions = {}): string {
   out.push('');
 
   const l = fit.lasso;
-  const cvAgrees = sameSet(l.cvSelected, fit.selected);
-  const seAgrees = sameSet(l.selected1se, fit.selected);
+  const verdict = lassoVerdict(fit);
+  const { cvAgrees, seAgrees } = verdict;
   out.push(`LASSO confirmation (${l.alphas.length} alphas, standardized factors)`);
   out.push(`  CV-minimum alpha ${num(l.cvAlpha)} selects ${names(l.cvSelected)}${cvAgrees ? '' : '  (differs)'}`);
   out.push(`  1-SE alpha       ${num(l.alpha1se)} selects ${names(l.selected1se)}${seAgrees ? '' : '  (differs)'}`);
-  out.push(
-    `  verdict: ${
-      cvAgrees || seAgrees ? `agrees with the screening (${cvAgrees && seAgrees ? 'both alphas' : cvAgrees ? 'CV-minimum' : '1-SE'})` : 'does NOT agree with the screening'
-    }`,
-  );
+  out.push(`  verdict: ${verdict.text}`);
   if (fit.warnings.length) {
     out.push('');
     out.push('Warnings');

@@ -175,6 +175,18 @@ export class S3ObjectStore implements BlobStore {
     return { versionId: out.VersionId, etag: out.ETag?.replace(/"/g, '') };
   }
 
+  /** The "folders" directly under `prefix` (ListObjectsV2 with delimiter "/"), without the prefix and the slash. */
+  async listPrefixes(bucket: string, prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix.slice(prefix.length, -1));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
   /** The most recently modified object under `prefix` ending in `suffix` (the schedule re-runs it), if any. */
   async latestObject(bucket: string, prefix: string, suffix = ''): Promise<{ key: string; versionId?: string; etag?: string; lastModified: Date } | undefined> {
     let best: { key: string; etag?: string; lastModified: Date } | undefined;

@@ -39,6 +39,8 @@ export const settingsSchema = z
     intercept: z.boolean().default(false),
     horizon: z.number().int().min(1).max(250).default(1),
     value: z.number().positive().optional(),
+    /** ISO 4217 code the report heads its money columns with ("VaR (USD)") */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD').optional(),
     confidence: z.array(z.number().gt(0.5).lt(1)).min(1).max(10).default([0.99, 0.975, 0.95]),
     shocks: z.array(z.record(z.string(), z.number().gt(-10).lt(10))).default([]),
   })

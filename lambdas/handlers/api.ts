@@ -17,6 +17,8 @@ import { apiRunId, isPortfolioId, isSafeObjectKey } from '../contracts/run-ids.t
 import { MAX_INLINE_CSV_BYTES } from '../contracts/run-request.ts';
 import { inlineUploadKey, recordRunning, reportPath, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
+import { historyPageForApi, loadHistory, portfolioIndex } from './history.ts';
+import { realizedReturns, type HistoryEntry } from '../report/history.ts';
 
 export const MAX_LIST_LIMIT = 100;
 
@@ -67,6 +69,17 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
       return json(200, { ...run, ...(run.reportKey ? { reportUrl: reportPath(run.runId) } : {}), ...(execution ? { execution } : {}) });
     }
     if (parts.length === 3 && parts[0] === 'runs' && parts[2] === 'report' && method === 'GET') return await getReport(parts[1], deps);
+    if (parts.length === 0 && method === 'GET') {
+      const format = wantsJson(req) ? 'json' : 'html';
+      return { statusCode: 200, headers: { 'content-type': format === 'json' ? 'application/json' : 'text/html; charset=utf-8' }, body: await portfolioIndex(deps, format) };
+    }
+    if (parts.length === 3 && parts[0] === 'portfolios' && parts[2] === 'history' && method === 'GET') {
+      if (!isPortfolioId(parts[1])) return error(400, `bad portfolioId "${parts[1]}"`);
+      const entries = await loadHistory(parts[1], deps);
+      if (!entries.length) return error(404, `portfolio ${parts[1]} has no successful run`);
+      if (wantsJson(req)) return json(200, historyJson(parts[1], entries));
+      return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: historyPageForApi(parts[1], entries) };
+    }
     if (parts.length === 3 && parts[0] === 'portfolios' && parts[2] === 'runs' && method === 'GET') {
       if (!isPortfolioId(parts[1])) return error(400, `bad portfolioId "${parts[1]}"`);
       const raw = req.query?.limit;
@@ -80,6 +93,22 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
     deps.logger.error('api error', e as Error);
     return error(500, 'internal error');
   }
+}
+
+/** JSON when the client asks for it first (Accept: application/json), HTML otherwise (a browser). */
+function wantsJson(req: ApiRequest): boolean {
+  const accept = req.headers?.accept ?? '';
+  const j = accept.indexOf('application/json'), h = accept.indexOf('text/html');
+  return j >= 0 && (h < 0 || j < h);
+}
+
+/** The history as JSON: each run's numbers and its realized next-day return, without the stored return series. */
+function historyJson(portfolioId: string, entries: HistoryEntry[]) {
+  const realized = realizedReturns(entries);
+  return {
+    portfolioId,
+    runs: entries.map(({ returns: _, ...e }) => ({ ...e, ...(e.reportKey ? { reportUrl: reportPath(e.runId) } : {}), ...(realized.has(e.runId) ? { realized: realized.get(e.runId) } : {}) })),
+  };
 }
 
 function decodePath(path: string): string[] | undefined {

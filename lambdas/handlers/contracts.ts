@@ -56,3 +56,9 @@ export const reportKey = (runId: string): string => `reports/${runId}.html`;
 /** The API path of a run's report (relative to the API's base URL / stage). */
 export const reportPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}/report`;
 export const inlineUploadKey = (portfolioId: string, runId: string): string => `inline/${portfolioId}/${runId}.csv`;
+/** A successful run's history entry (reports/<portfolioId>/runs/<runId>.json), written by Reduce. */
+export const historyEntryKey = (portfolioId: string, runId: string): string => `reports/${portfolioId}/runs/${runId}.json`;
+/** The portfolio's VaR history page, rewritten by Reduce after every successful run. */
+export const historyPageKey = (portfolioId: string): string => `reports/${portfolioId}/index.html`;
+/** The API path of a portfolio's history page. */
+export const historyPath = (portfolioId: string): string => `/portfolios/${encodeURIComponent(portfolioId)}/history`;

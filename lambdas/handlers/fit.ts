@@ -12,6 +12,7 @@ import { InputError, type FactorModel, type FitResult, type SimulationSettings }
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
 import { RunAlreadyFinished } from '../contracts/errors.ts';
 import type { Timings } from '../contracts/run.ts';
+import { HISTORY_RETURNS } from '../report/history.ts';
 import { contextKey, descriptorsKey, recordRunning, type FitOutput, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
@@ -22,6 +23,8 @@ export interface FitContext {
   settings: Settings;
   simulation: SimulationSettings;
   timings: Timings;
+  /** the window's last portfolio returns: the history page reads the realized return after earlier runs from them */
+  returns?: { dates: string[]; values: number[] };
 }
 
 /** Descriptor JSON above this goes through S3 even under the inline shard limit (the state holds at most 256 KB). */
@@ -68,7 +71,9 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
   const descriptors = planShards(model, simulation, settings.confidence, runId);
   const t2 = performance.now();
 
-  const context: FitContext = { fit, model, settings, simulation, timings: { readMs: t1 - t0, fitMs: t2 - t1 } };
+  const recent = Math.max(data.dates.length - HISTORY_RETURNS, 0);
+  const returns = { dates: data.dates.slice(recent), values: Array.from(data.y.subarray(recent)) };
+  const context: FitContext = { fit, model, settings, simulation, timings: { readMs: t1 - t0, fitMs: t2 - t1 }, returns };
   const ctxKey = contextKey(runId);
   await deps.objects.putText(deps.bucket, ctxKey, JSON.stringify(context), 'application/json');
   const out: FitOutput = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, context: ctxKey };

@@ -6,13 +6,15 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { StoredDataError } from '../contracts/errors.ts';
 import { resolvePartial } from '../engine/partial-codec.ts';
 import { reduceRisk } from '../engine/risk.ts';
-import { renderReport } from '../report/report.ts';
+import { historyEntry, type HistoryEntry } from '../report/history.ts';
+import { renderReport, type PreviousRun } from '../report/report.ts';
 import { buildRunResult } from '../engine/run.ts';
 import { TailMerger, neededTail } from '../engine/tail.ts';
 import type { ShardPartial } from '../engine/types.ts';
 import { riskAt } from '../adapters/run-store.ts';
 import { partialKey, reportKey, type ReduceInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
+import { previousEntry, writeHistory } from './history.ts';
 import type { FitContext } from './fit.ts';
 
 /** S3 reads in flight at once while fetching partials. */
@@ -40,10 +42,16 @@ export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' |
   const reduced = reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
   const timings = { ...ctx.timings, reduceMs: performance.now() - t0 };
   const result = buildRunResult(fit, model, settings, reduced, timings, simulation);
-  const report = await writeReport(event.runId, result, deps);
-  const recorded = await deps.runs.succeed(event.runId, result, report ? { reportKey: report } : {});
+  const previous = await findPrevious(event, deps);
+  const report = await writeReport(event, result, settings, previous, deps);
+  const finishedAt = new Date().toISOString();
+  const recorded = await deps.runs.succeed(event.runId, result, { ...(report ? { reportKey: report } : {}), finishedAt });
+  // a re-run of a finished reducer (recorded false) leaves the history as the first one wrote it
+  const history = recorded
+    ? await writeHistoryLogged(historyEntry({ ...event, finishedAt, ...(report ? { reportKey: report } : {}) }, result, settings, ctx.returns), deps)
+    : undefined;
   const r = riskAt(result);
-  deps.logger.info('reduced', { recorded, var99: r.var, es99: r.es, shards, reportKey: report });
+  deps.logger.info('reduced', { recorded, var99: r.var, es99: r.es, shards, reportKey: report, historyKey: history });
   return { runId: event.runId, status: 'SUCCEEDED', recorded, var99: r.var, es99: r.es, ...(report ? { reportKey: report } : {}) };
 }
 
@@ -51,13 +59,41 @@ export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' |
  * Renders the report (the histogram is the shards' own, `result.histogram`, when they produced one) and stores it.
  * A report that cannot be written never fails a run whose numbers are done: the run is SUCCEEDED without reportKey.
  */
-async function writeReport(runId: string, result: ReturnType<typeof buildRunResult>, deps: Pick<Deps, 'bucket' | 'objects' | 'logger'>): Promise<string | undefined> {
-  const key = reportKey(runId);
+async function writeReport(
+  event: ReduceInput,
+  result: ReturnType<typeof buildRunResult>,
+  settings: FitContext['settings'],
+  previous: PreviousRun | undefined,
+  deps: Pick<Deps, 'bucket' | 'objects' | 'logger'>,
+): Promise<string | undefined> {
+  const key = reportKey(event.runId);
   try {
-    await deps.objects.putText(deps.bucket, key, renderReport(result, { title: `varstream run ${runId}: ${result.portfolio} ${result.window.start} … ${result.window.end}` }), 'text/html; charset=utf-8');
+    const subject = { portfolioId: event.portfolioId, runId: event.runId, input: event.input, createdAt: event.createdAt, settings, ...(previous ? { previous } : {}) };
+    await deps.objects.putText(deps.bucket, key, renderReport(result, { subject }), 'text/html; charset=utf-8');
     return key;
   } catch (e) {
     deps.logger.warn('report not written', { error: (e as Error).message });
+    return undefined;
+  }
+}
+
+/** The portfolio's previous successful run for the report's change column; none when it cannot be read. */
+async function findPrevious(event: ReduceInput, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<PreviousRun | undefined> {
+  try {
+    const e = await previousEntry(event.portfolioId, event.runId, event.createdAt, deps);
+    return e ? { runId: e.runId, createdAt: e.createdAt, window: e.window, risk: e.risk } : undefined;
+  } catch (e) {
+    deps.logger.warn('previous run not read', { error: (e as Error).message });
+    return undefined;
+  }
+}
+
+/** The history page is a view: failing to write it is logged, and the run stays SUCCEEDED. */
+async function writeHistoryLogged(entry: HistoryEntry, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<string | undefined> {
+  try {
+    return await writeHistory(entry, deps);
+  } catch (e) {
+    deps.logger.warn('history not written', { error: (e as Error).message });
     return undefined;
   }
 }

@@ -1,71 +1,213 @@
 // The self-contained HTML report of a run: one file, no script, no external resource, charts drawn as inline SVG.
-// Pure: takes the run JSON (plus an optional backtest) and returns the HTML text.
+// Pure: takes the run JSON (plus its subject, an optional backtest and extra sections) and returns the HTML text.
+// Reading order: what it is about (header), the answer (summary box), then the detail sections with a verdict each.
 import type { FactorModel, Histogram, RunResult, SimulationSettings } from '../engine/types.ts';
 import type { BacktestResult, BacktestSeries } from '../engine/backtest.ts';
+import { settingsSchema } from '../engine/config.ts';
 import { tPdf } from '../engine/risk.ts';
 import { dailyMoments } from '../engine/simulate.ts';
+import { describeSimulation, fmt, fmtP, fmtSci, levelKeys, money, pct, pctLevel, pp, utc } from './format.ts';
+import { CSP, STYLE } from './style.ts';
 import { PALETTE, axes, c, clip, escapeHtml, extent, figure, linear, pad, plot, polyline, type LegendItem } from './svg.ts';
+import { lassoVerdict } from './verdicts.ts';
+import { VARSTREAM_VERSION } from './version.ts';
 
 export type { Histogram };
+
+/** What the report is about: who ran what on which file. Everything optional but the portfolio. */
+export interface ReportSubject {
+  portfolioId: string;
+  runId?: string;
+  input?: { bucket?: string; key: string; versionId?: string; etag?: string };
+  /** when the run started (ISO, shown in UTC) */
+  createdAt?: string;
+  /** the run's effective settings (shown generically: the model line and every setting that differs from its default) */
+  settings?: Record<string, unknown>;
+  /** the portfolio's previous successful run, for the change column */
+  previous?: PreviousRun;
+}
+
+export interface PreviousRun {
+  runId: string;
+  createdAt: string;
+  window?: { start: string; end: string };
+  risk: Record<string, { var: number; es: number }>;
+}
+
+/** One detail section: a heading, an optional one-line verdict and its HTML body. The hook for added sections. */
+export interface ReportSection {
+  id: string;
+  title: string;
+  verdict?: { text: string; ok: boolean };
+  html: string;
+}
 
 export interface ReportExtras {
   /** overrides `run.histogram` when given */
   histogram?: Histogram;
   backtest?: BacktestResult & { series?: BacktestSeries };
-  /** shown in the header; defaults to the run's window */
-  title?: string;
+  /** the header's subject (portfolio, input, run id, time, settings); defaults to the run's CSV column */
+  subject?: ReportSubject;
+  /** sections added after the built-in ones and before the backtest (e.g. a model comparison) */
+  sections?: ReportSection[];
   /** ISO timestamp shown in the footer; omitted when absent so the HTML is reproducible */
   generatedAt?: string;
+  /** shown in the title; defaults to "<portfolio> VaR report <window end>" */
+  title?: string;
 }
 
 export function renderReport(run: RunResult, extras: ReportExtras = {}): string {
   const histogram = extras.histogram ?? run.histogram;
-  const title = extras.title ?? `varstream: ${run.portfolio} ${run.window.start} … ${run.window.end}`;
-  const sections: string[] = [
-    summarySection(run),
+  const subject = extras.subject ?? { portfolioId: run.portfolio };
+  const title = extras.title ?? `${subject.portfolioId} VaR report ${run.window.end}`;
+  const sections: Array<ReportSection | undefined> = [
+    modelSection(run, subject.settings),
     riskSection(run, histogram),
     factorSection(run),
     lassoSection(run),
     residualSection(run),
     attributionSection(run),
     stressSection(run),
+    ...(extras.sections ?? []),
+    extras.backtest ? backtestSection(extras.backtest) : undefined,
   ];
-  if (extras.backtest) sections.push(backtestSection(extras.backtest));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
-<header><h1>${escapeHtml(title)}</h1>
-<p class="meta">${escapeHtml(run.observations)} daily returns · ${escapeHtml(run.simulation.simulations.toLocaleString('en-US'))} simulations (${escapeHtml(run.simulation.shards)} shard${run.simulation.shards === 1 ? '' : 's'}, seed ${escapeHtml(run.simulation.seed)}) · ${escapeHtml(describeSimulation(run.simulation))}</p></header>
+${headerHtml(run, subject)}
 <main>
-${sections.filter(Boolean).join('\n')}
+${summaryBox(run, subject, extras.backtest)}
+${sections.filter((s): s is ReportSection => !!s).map(sectionHtml).join('\n')}
 </main>
-<footer>varstream report${extras.generatedAt ? ` · generated ${escapeHtml(extras.generatedAt)}` : ''}</footer>
+<footer>varstream ${escapeHtml(VARSTREAM_VERSION)} report${extras.generatedAt ? ` · generated ${escapeHtml(utc(extras.generatedAt))}` : ''}</footer>
 </body>
 </html>
 `;
 }
 
+export function sectionHtml(s: ReportSection): string {
+  const verdict = s.verdict ? `<p class="verdict ${s.verdict.ok ? 'ok' : 'bad'}">${escapeHtml(s.verdict.text)}</p>` : '';
+  return `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>${verdict}\n${s.html}</section>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// header and summary
+
+/** Settings shown on the model line rather than in the "other settings" list. */
+const MODEL_LINE = new Set(['model', 'distribution', 'df', 'residual', 'intercept', 'horizon', 'simulations', 'shards', 'seed']);
+const SETTING_DEFAULTS: Record<string, unknown> = settingsSchema.parse({});
+
+function headerHtml(run: RunResult, subject: ReportSubject): string {
+  const s = subject.settings ?? {};
+  const input = subject.input;
+  const version = input ? [input.versionId ? `version ${input.versionId}` : '', input.etag ? `ETag ${input.etag}` : ''].filter(Boolean).join(', ') : '';
+  const where = input ? `${input.bucket ? `s3://${input.bucket}/` : ''}${input.key}${version ? ` (${version})` : ''}` : '—';
+  const sim = run.simulation;
+  const modelName = typeof s.model === 'string' ? s.model : 'factor Monte Carlo';
+  const model = [modelName, describeSimulation(sim), `${sim.simulations.toLocaleString('en-US')} simulations`].join(' · ');
+  const other = Object.keys(s)
+    .filter((k) => !MODEL_LINE.has(k) && s[k] !== undefined && JSON.stringify(s[k]) !== JSON.stringify(SETTING_DEFAULTS[k]))
+    .map((k) => `${k} ${showSetting(s[k])}`);
+  const rows: Array<[string, string]> = [
+    ['Input', where],
+    ['Data', `${run.observations} daily returns, ${run.window.start} … ${run.window.end} (column “${run.portfolio}”)`],
+    ['Run', `${subject.runId ?? '—'} · ${utc(subject.createdAt)}`],
+    ['Model', model],
+    ['Seed', `${sim.seed} (${sim.shards} shard${sim.shards === 1 ? '' : 's'})`],
+    ['Settings', other.length ? other.join(' · ') : 'defaults'],
+    ['Version', `varstream ${VARSTREAM_VERSION}`],
+  ];
+  return `<header id="subject"><p class="kicker">varstream · value at risk</p>
+<h1>Portfolio <span id="portfolio-id">${escapeHtml(subject.portfolioId)}</span> · ${escapeHtml(run.window.end)}</h1>
+<dl class="subject">${rows.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join('')}</dl></header>`;
+}
+
+function showSetting(v: unknown): string {
+  if (typeof v === 'number') return Math.abs(v) >= 1000 && Number.isInteger(v) ? v.toLocaleString('en-US') : String(v);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+/** Every warning a reader must see on the first screen: the fit's, LASSO's verdict and a backtest that is not green. */
+export function reportWarnings(run: RunResult, backtest?: BacktestResult): string[] {
+  const out = [...run.warnings];
+  if (!run.adequate && !out.some((w) => w.includes('R²'))) out.push(`the model is not adequate: final R² ${fmt(run.final.r2, 4)}`);
+  const lasso = lassoVerdict(run);
+  if (!lasso.agrees) out.push(`LASSO ${lasso.text}: CV α selects ${run.lasso.cvSelected.join(', ') || 'nothing'}, 1-SE α selects ${run.lasso.selected1se.join(', ') || 'nothing'}`);
+  if (backtest) {
+    for (const k of levelKeys(backtest.levels)) {
+      const t = backtest.levels[k].trafficLight;
+      if (t.zone !== 'green') out.push(`backtest ${pctLevel(k)}: ${t.zone} zone (${t.exceptions} exceptions in ${t.days} days)`);
+    }
+  }
+  return out;
+}
+
+function currencyOf(settings: Record<string, unknown> | undefined): string | undefined {
+  return typeof settings?.currency === 'string' ? settings.currency : undefined;
+}
+
+function summaryBox(run: RunResult, subject: ReportSubject, backtest: ReportExtras['backtest']): string {
+  const levels = levelKeys(run.risk);
+  const hasMoney = run.value !== undefined;
+  const unit = currencyOf(subject.settings) ?? 'amount';
+  const prev = subject.previous;
+  const head = `<tr><th>Level</th><th>VaR</th><th>ES</th>${hasMoney ? `<th>VaR (${escapeHtml(unit)})</th><th>ES (${escapeHtml(unit)})</th>` : ''}${prev ? '<th>VaR vs previous</th><th>ES vs previous</th>' : ''}</tr>`;
+  const rows = levels
+    .map((k) => {
+      const r = run.risk[k];
+      const p = prev?.risk[k];
+      const change = prev ? `<td>${p ? pp(r.var - p.var) : '—'}</td><td>${p ? pp(r.es - p.es) : '—'}</td>` : '';
+      return `<tr data-level="${escapeHtml(k)}"><th scope="row">${escapeHtml(pctLevel(k))}</th><td class="var">${pct(r.var)}</td><td class="es">${pct(r.es)}</td>${
+        hasMoney ? `<td class="var-value">${money(r.varValue)}</td><td class="es-value">${money(r.esValue)}</td>` : ''
+      }${change}</tr>`;
+    })
+    .join('');
+  const horizon = `${run.simulation.horizon}-day`;
+  const value = hasMoney ? ` on a portfolio value of <strong>${escapeHtml(money(run.value))}${currencyOf(subject.settings) ? ` ${escapeHtml(unit)}` : ''}</strong>` : '';
+  const prevLine = prev
+    ? `<p class="small">Change against the previous run ${escapeHtml(prev.runId)} (${escapeHtml(utc(prev.createdAt))}${prev.window ? `, data to ${escapeHtml(prev.window.end)}` : ''}), in percentage points of the portfolio.</p>`
+    : `<p class="small">No previous run of this portfolio to compare with.</p>`;
+  let zone = '';
+  if (backtest) {
+    const parts = levelKeys(backtest.levels).map((k) => {
+      const t = backtest.levels[k].trafficLight;
+      return `${escapeHtml(pctLevel(k))} <span class="zone ${t.zone}">${t.zone}</span> ${t.exceptions}/${t.days}`;
+    });
+    zone = `<p>Backtest (Basel traffic light, exceptions/days): ${parts.join(' · ')}</p>`;
+  }
+  const warnings = reportWarnings(run, backtest);
+  const list = warnings.length
+    ? `<ul class="warnings" id="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`
+    : `<ul class="warnings" id="warnings"><li class="none">No warnings: the model is adequate and LASSO agrees with the screening.</li></ul>`;
+  return `<section id="summary" class="summary"><h2>Summary</h2>
+<p class="big">${horizon} Value at Risk and Expected Shortfall${value}</p>
+<div class="table-wrap"><table id="summary-risk"><thead>${head}</thead><tbody>${rows}</tbody></table></div>
+${prevLine}${zone}
+<h3 class="small">Warnings (${warnings.length})</h3>${list}</section>`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // sections
 
-function summarySection(run: RunResult): string {
+function modelSection(run: RunResult, settings: Record<string, unknown> | undefined): ReportSection {
   const f = run.final;
-  const warn = run.warnings.length
-    ? `<ul class="warnings">${run.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`
-    : '';
-  const adequacy = run.adequate
-    ? `<span class="ok">adequate</span>`
-    : `<span class="bad">not adequate</span>`;
-  return `<section id="summary"><h2>Model</h2>
-<p>Portfolio <strong>${escapeHtml(run.portfolio)}</strong> on ${escapeHtml(run.selected.join(', ') || 'no factor')}: R² ${fmt(f.r2, 4)} (adjusted ${fmt(f.adjR2, 4)}) — ${adequacy}.</p>
-${warn}
+  const threshold = typeof settings?.r2Threshold === 'number' ? settings.r2Threshold : undefined;
+  const verdict = run.adequate
+    ? { ok: true, text: `Adequate: the final regression explains R² ${fmt(f.r2, 4)} of the portfolio${threshold !== undefined ? ` (threshold ${threshold})` : ''}.` }
+    : { ok: false, text: `Not adequate: R² ${fmt(f.r2, 4)}${threshold !== undefined ? ` is below the threshold ${threshold}` : ''}; a factor-only VaR understates the risk.` };
+  return {
+    id: 'model',
+    title: 'Model',
+    verdict,
+    html: `<p>Column <strong>${escapeHtml(run.portfolio)}</strong> on ${escapeHtml(run.selected.join(', ') || 'no factor')}: R² ${fmt(f.r2, 4)} (adjusted ${fmt(f.adjR2, 4)}).</p>
 <dl class="kv">
 <div><dt>F statistic</dt><dd>${fmt(f.fStat, 2)} (p ${fmtP(f.fPValue)})</dd></div>
 <div><dt>Residual std error</dt><dd>${fmt(f.residualStdError, 6)}</dd></div>
@@ -73,29 +215,36 @@ ${warn}
 <div><dt>Jarque–Bera</dt><dd>${fmt(f.jarqueBera.stat, 2)} (p ${fmtP(f.jarqueBera.pValue)}), skew ${fmt(f.jarqueBera.skew, 3)}, kurtosis ${fmt(f.jarqueBera.kurtosis, 3)}</dd></div>
 <div><dt>Breusch–Pagan</dt><dd>${fmt(f.breuschPagan.stat, 2)} (p ${fmtP(f.breuschPagan.pValue)})</dd></div>
 <div><dt>Intercept α</dt><dd>${fmt(run.model.alpha, 6)}${run.simulation.intercept ? '' : ' (not simulated)'}</dd></div>
-</dl></section>`;
+</dl>`,
+  };
 }
 
-function riskSection(run: RunResult, histogram: Histogram | undefined): string {
-  const levels = Object.keys(run.risk);
-  const money = run.value !== undefined;
+function riskSection(run: RunResult, histogram: Histogram | undefined): ReportSection {
+  const levels = levelKeys(run.risk);
   const rows = levels
     .map((k) => {
       const r = run.risk[k];
-      return `<tr><td>${escapeHtml(pctLevel(k))}</td><td>${pct(r.var)}</td><td>${pct(r.es)}</td><td>${pct(r.analyticVar)}</td><td>${pct(r.analyticEs)}</td><td>${pct(r.standardError, 4)}</td><td>${pct(r.ci95[0])} – ${pct(r.ci95[1])}</td>${
-        money ? `<td>${money2(r.varValue)}</td><td>${money2(r.esValue)}</td>` : ''
-      }</tr>`;
+      const gap = (r.var - r.analyticVar) / r.standardError;
+      return `<tr><th scope="row">${escapeHtml(pctLevel(k))}</th><td>${pct(r.var)}</td><td>${pct(r.es)}</td><td>${pct(r.analyticVar)}</td><td>${pct(r.analyticEs)}</td><td>${fmt(gap, 2)}</td><td>${pct(r.standardError, 4)}</td><td>${pct(r.ci95[0])} – ${pct(r.ci95[1])}</td></tr>`;
     })
     .join('');
-  const head = `<tr><th>Level</th><th>VaR</th><th>ES</th><th>Closed-form VaR</th><th>Closed-form ES</th><th>Std error</th><th>95% CI of VaR</th>${
-    money ? `<th>VaR (${escapeHtml(money2(run.value))})</th><th>ES</th>` : ''
-  }</tr>`;
-  return `<section id="risk"><h2>Value at Risk</h2>
-<div class="table-wrap"><table><thead>${head}</thead><tbody>${rows}</tbody></table></div>
-${distributionChart(run, histogram)}</section>`;
+  const head = `<tr><th>Level</th><th>VaR</th><th>ES</th><th>Closed-form VaR</th><th>Closed-form ES</th><th>(VaR − closed form) / SE</th><th>Std error of VaR</th><th>95% CI of VaR</th></tr>`;
+  const gaps = levels.map((k) => Math.abs((run.risk[k].var - run.risk[k].analyticVar) / run.risk[k].standardError)).filter(Number.isFinite);
+  const worst = gaps.length ? Math.max(...gaps) : NaN;
+  const verdict = !Number.isFinite(worst)
+    ? undefined
+    : worst <= 3
+      ? { ok: true, text: `The Monte Carlo VaR agrees with the closed form at every level (largest gap ${fmt(worst, 1)} standard errors).` }
+      : { ok: false, text: `The Monte Carlo VaR differs from the closed form by up to ${fmt(worst, 1)} standard errors (expected when the closed form is only an approximation: t with residual, multi-day horizon).` };
+  return {
+    id: 'risk',
+    title: 'Value at Risk',
+    verdict,
+    html: `<div class="table-wrap"><table><thead>${head}</thead><tbody>${rows}</tbody></table></div>
+${distributionChart(run, histogram)}`,
+  };
 }
-
-function factorSection(run: RunResult): string {
+function factorSection(run: RunResult): ReportSection {
   const vifSteps = new Map<string, { index: number; value: number }>();
   const pSteps = new Map<string, { index: number; value: number }>();
   run.screening.steps.forEach((s, i) => (s.reason === 'vif' ? vifSteps : pSteps).set(s.factor, { index: i + 1, value: s.value }));
@@ -118,30 +267,53 @@ function factorSection(run: RunResult): string {
   const constRow = constant
     ? `<tr><th scope="row">const</th><td></td><td>${fmt(run.full.coefficients.const?.estimate, 6)}</td><td>${fmtP(run.full.coefficients.const?.pValue)}</td><td></td><td>${fmt(constant.estimate, 6)}</td><td>${fmt(constant.tStat, 2)}</td><td>${fmtP(constant.pValue)}</td><td></td><td></td></tr>`
     : '';
-  return `<section id="factors"><h2>Factors and screening</h2>
-<p>Screening drops the highest VIF above the threshold, then the highest p-value above it, one at a time, refitting after each step.</p>
+  const dropped = run.candidates.length - run.selected.length;
+  return {
+    id: 'factors',
+    title: 'Factors and screening',
+    verdict: { ok: run.selected.length > 0, text: `${run.selected.length} of ${run.candidates.length} candidate factors kept (${run.selected.join(', ') || 'none'}); ${dropped} dropped.` },
+    html: `<p>Screening drops the highest VIF above the threshold, then the highest p-value above it, one at a time, refitting after each step.</p>
 <div class="table-wrap"><table><thead><tr><th>Factor</th><th>VIF (all)</th><th>β (all)</th><th>p (all)</th><th>Decision</th><th>β (final)</th><th>t (final)</th><th>p (final)</th><th>VIF (final)</th><th>LASSO CV / 1-SE</th></tr></thead>
-<tbody>${rows}${constRow}</tbody></table></div></section>`;
+<tbody>${rows}${constRow}</tbody></table></div>`,
+  };
 }
 
-function lassoSection(run: RunResult): string {
-  return `<section id="lasso"><h2>LASSO confirmation</h2>
-<p>CV-optimal α = ${fmtSci(run.lasso.cvAlpha)} selects ${escapeHtml(run.lasso.cvSelected.join(', ') || 'nothing')}; the 1-SE α = ${fmtSci(run.lasso.alpha1se)} selects ${escapeHtml(run.lasso.selected1se.join(', ') || 'nothing')}.</p>
-${lassoChart(run)}${cvChart(run)}</section>`;
+function lassoSection(run: RunResult): ReportSection {
+  const v = lassoVerdict(run);
+  return {
+    id: 'lasso',
+    title: 'LASSO check',
+    verdict: { ok: v.agrees, text: `LASSO ${v.text}.` },
+    html: `<p>CV-optimal α = ${fmtSci(run.lasso.cvAlpha)} selects ${escapeHtml(run.lasso.cvSelected.join(', ') || 'nothing')}; the 1-SE α = ${fmtSci(run.lasso.alpha1se)} selects ${escapeHtml(run.lasso.selected1se.join(', ') || 'nothing')}.</p>
+${lassoChart(run)}${cvChart(run)}`,
+  };
 }
 
-function residualSection(run: RunResult): string {
-  return `<section id="residuals"><h2>Residuals</h2>${qqChart(run)}</section>`;
+function residualSection(run: RunResult): ReportSection {
+  const jb = run.final.jarqueBera;
+  const normal = !(jb.pValue < 0.05);
+  const verdict = normal
+    ? { ok: true, text: `Residuals look normal (Jarque–Bera p ${fmtP(jb.pValue)}).` }
+    : { ok: false, text: `Residuals are not normal (Jarque–Bera p ${fmtP(jb.pValue)}, kurtosis ${fmt(jb.kurtosis, 2)}${jb.kurtosis > 3 ? ': fatter tails than normal, consider distribution t' : ''}).` };
+  return { id: 'residuals', title: 'Residuals', verdict, html: qqChart(run) };
 }
 
-function attributionSection(run: RunResult): string {
+function attributionSection(run: RunResult): ReportSection | undefined {
   const names = Object.keys(run.attribution);
-  if (!names.length) return '';
-  return `<section id="attribution"><h2>Risk attribution</h2>${attributionChart(run)}</section>`;
+  if (!names.length) return undefined;
+  const total = names.reduce((s, n) => s + run.attribution[n].componentVar, 0);
+  const top = names.reduce((a, b) => (run.attribution[b].componentVar > run.attribution[a].componentVar ? b : a));
+  const share = total !== 0 ? run.attribution[top].componentVar / total : NaN;
+  return {
+    id: 'attribution',
+    title: 'Risk attribution',
+    verdict: { ok: true, text: `${top} carries the most risk: ${pct(share, 0)} of the ${pctLevel(levelKeys(run.risk)[0] ?? '')} VaR.` },
+    html: attributionChart(run),
+  };
 }
 
-function stressSection(run: RunResult): string {
-  if (!run.stress.length) return '';
+function stressSection(run: RunResult): ReportSection | undefined {
+  if (!run.stress.length) return undefined;
   const rows = run.stress
     .map((s) => {
       const shock = Object.entries(s.shock).map(([k, v]) => `${escapeHtml(k)} ${pct(v)}`).join(', ');
@@ -149,11 +321,16 @@ function stressSection(run: RunResult): string {
       return `<tr><td>${shock}</td><td>${pct(s.direct)}</td><td>${pct(s.conditional)}</td><td class="small">${implied}</td></tr>`;
     })
     .join('');
-  return `<section id="stress"><h2>Stress scenarios</h2>
-<div class="table-wrap"><table><thead><tr><th>Shock</th><th>Direct P&amp;L</th><th>Conditional P&amp;L</th><th>Implied factor moves</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  const worst = Math.min(...run.stress.map((s) => s.conditional));
+  return {
+    id: 'stress',
+    title: 'Stress scenarios',
+    verdict: { ok: true, text: `Worst conditional P&L ${pct(worst)}${run.value !== undefined ? ` (${money(worst * run.value)})` : ''}.` },
+    html: `<div class="table-wrap"><table><thead><tr><th>Shock</th><th>Direct P&amp;L</th><th>Conditional P&amp;L</th><th>Implied factor moves</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+  };
 }
 
-function backtestSection(bt: BacktestResult & { series?: BacktestSeries }): string {
+function backtestSection(bt: BacktestResult & { series?: BacktestSeries }): ReportSection {
   const rows = Object.entries(bt.levels)
     .map(([k, l]) => {
       const zone = l.trafficLight.zone;
@@ -163,16 +340,26 @@ function backtestSection(bt: BacktestResult & { series?: BacktestSeries }): stri
   const window = (w: { start: string; end: string; observations?: number } | undefined) =>
     w ? `${escapeHtml(w.start)} … ${escapeHtml(w.end)}${w.observations !== undefined ? ` (${w.observations} days)` : ''}` : '—';
   const rolling = bt.rolling ? ` Rolling re-estimation: ${bt.rolling.window}-day window every ${bt.rolling.step} days (${bt.rolling.refits.length} fits).` : '';
-  return `<section id="backtest"><h2>Backtest</h2>
-<p>In-sample ${window(bt.inSample)}; out-of-sample ${window(bt.outOfSample)}.${escapeHtml(rolling)}</p>
+  const zones = Object.values(bt.levels).map((l) => l.trafficLight.zone);
+  const worst = zones.includes('red') ? 'red' : zones.includes('yellow') ? 'yellow' : 'green';
+  return {
+    id: 'backtest',
+    title: 'Backtest',
+    verdict: { ok: worst === 'green', text: `Basel traffic light: ${worst}${worst === 'green' ? ' at every level' : ''}.` },
+    html: `<p>In-sample ${window(bt.inSample)}; out-of-sample ${window(bt.outOfSample)}.${escapeHtml(rolling)}</p>
 <div class="table-wrap"><table><thead><tr><th>Level</th><th>Exceptions</th><th>Rate</th><th>Expected</th><th>Kupiec LR</th><th>Christoffersen LR</th><th>Conditional coverage</th><th>Traffic light</th></tr></thead><tbody>${rows}</tbody></table></div>
-${bt.series ? backtestChart(bt, bt.series) : ''}</section>`;
+${bt.series ? backtestChart(bt, bt.series) : ''}`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
 // charts
 
 /** Mean and standard deviation of the simulated horizon return, in closed form from the model. */
+
+// ---------------------------------------------------------------------------------------------------------------------
+// charts
+
 export function analyticMoments(model: FactorModel, sim: SimulationSettings): { mean: number; sd: number } {
   const { mean, variance } = dailyMoments(model, sim);
   return { mean: mean * sim.horizon, sd: Math.sqrt(Math.max(variance, 0) * sim.horizon) };
@@ -207,18 +394,22 @@ function distributionChart(run: RunResult, histogram: Histogram | undefined): st
     const first = histogram!.counts.findIndex((n) => n > 0), last = histogram!.counts.length - 1 - [...histogram!.counts].reverse().findIndex((n) => n > 0);
     if (first >= 0) [x0, x1] = [Math.min(x0, histogram!.edges[first]), Math.max(x1, histogram!.edges[last + 1])];
   }
+  // y is the percent of all samples per bin; the closed form is drawn on the same scale (density × bin width)
+  const widths = hasHist ? histogram!.edges.slice(1).map((e, i) => e - histogram!.edges[i]).sort((a, b) => a - b) : [];
+  const binWidth = widths.length ? widths[widths.length >> 1] : (x1 - x0) / 80;
   const f = sd > 0 ? density(run.simulation, mean, sd) : () => 0;
   const curve: Array<[number, number]> = [];
   for (let i = 0; i <= 200; i++) {
     const x = x0 + ((x1 - x0) * i) / 200;
-    curve.push([x, f(x)]);
+    curve.push([x, f(x) * binWidth * 100]);
   }
   let yMax = Math.max(...curve.map(([, y]) => y));
   const bars: Array<{ a: number; b: number; d: number }> = [];
   if (hasHist && total > 0) {
     for (let i = 0; i < histogram!.counts.length; i++) {
       const a = histogram!.edges[i], b = histogram!.edges[i + 1];
-      const d = histogram!.counts[i] / (total * (b - a));
+      // a bin of another width is scaled to the common width so the bars and the curve stay comparable
+      const d = ((histogram!.counts[i] / total) * 100 * binWidth) / (b - a);
       bars.push({ a, b, d });
       if (d > yMax) yMax = d;
     }
@@ -229,7 +420,7 @@ function distributionChart(run: RunResult, histogram: Histogram | undefined): st
   items.push({ label: isStudentT(run.simulation) ? `closed form (t, ${run.simulation.df} df)` : 'closed form (normal)', color: '#222' });
   for (const { k, color } of levels0) items.push({ label: `${pctLevel(k)} VaR`, color }, { label: `${pctLevel(k)} ES`, color, dash: '6 3' });
   const p = plot([x0, x1], [0, yMax * 1.05 || 1], { legend: items });
-  const body: string[] = [clip('clip-dist', p), axes(p, { x: `${run.simulation.horizon}-day portfolio return (%)`, y: 'density' }, { xFormat: (v) => (v * 100).toFixed(Math.abs(x1 - x0) < 0.05 ? 1 : 0), yFormat: (v) => v.toFixed(0) })];
+  const body: string[] = [clip('clip-dist', p), axes(p, { x: `${run.simulation.horizon}-day portfolio return (%)`, y: `% of samples per ${(binWidth * 100).toPrecision(2)} pp bin` }, { xFormat: (v) => (v * 100).toFixed(Math.abs(x1 - x0) < 0.05 ? 1 : 0) })];
   body.push('<g clip-path="url(#clip-dist)">');
   for (const b of bars) {
     const xa = p.x(b.a), xb = p.x(b.b), y = p.y(b.d);
@@ -244,8 +435,8 @@ function distributionChart(run: RunResult, histogram: Histogram | undefined): st
   });
   body.push('</g>');
   const caption = hasHist
-    ? `Histogram of all ${total.toLocaleString('en-US')} simulated returns as a density, the closed-form density with the model's mean ${pct(mean, 3)} and standard deviation ${pct(sd, 3)}, and the loss thresholds −VaR (solid) and −ES (dashed) per level.`
-    : `The run carries no histogram of its samples, so only the closed-form density is drawn (mean ${pct(mean, 3)}, standard deviation ${pct(sd, 3)}), with −VaR (solid) and −ES (dashed) per level.`;
+    ? `Histogram of all ${total.toLocaleString('en-US')} simulated returns (percent of the samples in each bin), the closed-form distribution on the same scale with the model's mean ${pct(mean, 3)} and standard deviation ${pct(sd, 3)}, and the loss thresholds −VaR (solid) and −ES (dashed) per level.`
+    : `The run carries no histogram of its samples, so only the closed-form distribution is drawn (percent of samples per bin) (mean ${pct(mean, 3)}, standard deviation ${pct(sd, 3)}), with −VaR (solid) and −ES (dashed) per level.`;
   return figure('chart-distribution', 'Simulated return distribution', caption, p, body.join(''));
 }
 
@@ -406,78 +597,3 @@ function backtestChart(bt: BacktestResult, s: BacktestSeries): string {
     body.join(''),
   );
 }
-
-// ---------------------------------------------------------------------------------------------------------------------
-// formatting
-
-function fmt(x: number | undefined, digits: number): string {
-  return x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
-}
-
-function fmtP(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return '—';
-  return x < 1e-4 ? x.toExponential(1) : x.toFixed(4);
-}
-
-function fmtSci(x: number): string {
-  return Number.isFinite(x) ? x.toExponential(2) : '—';
-}
-
-function pct(x: number | undefined, digits = 2): string {
-  return x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(digits)}%`;
-}
-
-function money2(x: number | undefined): string {
-  return x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 });
-}
-
-/** "0.99" → "99%", "0.975" → "97.5%" */
-function pctLevel(key: string): string {
-  const v = Number(key);
-  return Number.isFinite(v) ? `${Number((v * 100).toPrecision(10))}%` : key;
-}
-
-function describeSimulation(sim: SimulationSettings): string {
-  const dist = sim.distribution === 't' ? `Student t (${sim.df} df)` : 'normal';
-  return `${dist} factors, residual ${sim.residual}, horizon ${sim.horizon} day${sim.horizon === 1 ? '' : 's'}${sim.intercept ? ', with intercept' : ''}`;
-}
-
-const STYLE = `
-:root{color-scheme:light;--fg:#1b1f24;--muted:#5b6570;--line:#d0d7de;--bg:#fff;--ok:#1a7f37;--bad:#b42318}
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
-header,main,footer{max-width:980px;margin:0 auto;padding:0 16px}
-header{padding-top:20px}
-h1{font-size:1.45rem;margin:0 0 4px}
-h2{font-size:1.15rem;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
-.meta,footer,figcaption,.small{color:var(--muted);font-size:.85rem}
-footer{padding:24px 16px}
-.table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}
-table{border-collapse:collapse;font-size:.85rem;font-variant-numeric:tabular-nums;margin:8px 0;min-width:100%}
-th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}
-thead th{background:#f6f8fa}
-dl.kv{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:0 24px;margin:8px 0;font-size:.9rem}
-dl.kv div{display:flex;gap:12px;border-bottom:1px solid var(--line);padding:4px 0}
-dl.kv dt{font-weight:600;min-width:9.5em}
-dl.kv dd{margin:0;font-variant-numeric:tabular-nums}
-.ok{color:var(--ok);font-weight:600}
-.bad{color:var(--bad)}
-.warnings{color:var(--bad)}
-.zone{display:inline-block;padding:0 8px;border-radius:9px;color:#fff;font-weight:600}
-.zone.green{background:#1a7f37}.zone.yellow{background:#bf8700}.zone.red{background:#b42318}
-figure.chart{margin:12px 0 20px}
-figure.chart svg{display:block;width:100%;height:auto;max-width:100%}
-#chart-qq svg{max-width:560px}
-svg text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;fill:#1b1f24}
-svg .tick{fill:#5b6570;font-size:11px}
-svg .label{font-size:12px;fill:#1b1f24}
-svg .grid{stroke:#eaeef2;stroke-width:1}
-svg .frame{fill:none;stroke:#8c959f;stroke-width:1}
-svg .zero{stroke:#8c959f;stroke-width:1}
-svg .bar{fill:#9ecae1}
-svg .dot{fill:#1f77b4;fill-opacity:.75}
-svg .legend text{font-size:11.5px}
-@media (max-width:600px){body{font-size:14px}h1{font-size:1.2rem}th,td{padding:3px 5px}}
-@media print{body{font-size:10.5pt}header,main,footer{max-width:none;padding:0}section,figure.chart{break-inside:avoid}.table-wrap{overflow:visible}thead th{background:none}a{color:inherit}}
-`;

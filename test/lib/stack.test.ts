@@ -173,13 +173,19 @@ describe('functions', () => {
         'dynamodb:PutItem dynamodb:GetItem on <Runs>',
       ],
       Simulate: [`s3:PutObject on ${B}/partials/*`],
-      Reduce: [`s3:GetObject on ${B}/partials/*`, `s3:PutObject on ${B}/results/* ${B}/reports/*`, 'dynamodb:UpdateItem on <Runs>'],
+      Reduce: [
+        `s3:GetObject on ${B}/partials/* ${B}/reports/*`,
+        list('reports'),
+        `s3:PutObject on ${B}/results/* ${B}/reports/*`,
+        'dynamodb:UpdateItem on <Runs>',
+        'dynamodb:Query on <Runs>/index/byPortfolio',
+      ],
       Fail: ['dynamodb:UpdateItem on <Runs>'],
       Trigger: [`s3:GetObject on ${B}/uploads/*`, list('uploads'), 'dynamodb:PutItem dynamodb:GetItem on <Runs>', 'states:StartExecution on <StateMachine>'],
       Api: [
         `s3:PutObject on ${B}/inline/*`,
         `s3:GetObject on ${B}/uploads/* ${B}/results/* ${B}/reports/*`,
-        list('uploads'),
+        list('uploads', 'reports'),
         'dynamodb:GetItem dynamodb:PutItem on <Runs>',
         'dynamodb:Query on <Runs>/index/byPortfolio',
         'dynamodb:GetItem dynamodb:PutItem dynamodb:UpdateItem dynamodb:DeleteItem on <Idempotency>',
@@ -300,10 +306,10 @@ describe('REST API', () => {
   it('every method is AWS_IAM-authorized; POST /runs validates its body against a JSON schema model', () => {
     const methods = Object.values<any>(template.findResources('AWS::ApiGateway::Method'));
     const real = methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
-    expect(real).toHaveLength(4);
+    expect(real).toHaveLength(6);
     for (const m of real) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
     const paths = Object.values<any>(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
-    expect(paths.sort()).toEqual(['portfolios', 'report', 'runs', 'runs', '{portfolioId}', '{runId}'].sort());
+    expect(paths.sort()).toEqual(['history', 'portfolios', 'report', 'runs', 'runs', '{portfolioId}', '{runId}'].sort());
     const post = real.find((m) => m.Properties.HttpMethod === 'POST');
     expect(post.Properties.RequestValidatorId).toBeDefined();
     expect(post.Properties.RequestModels).toEqual({ 'application/json': expect.anything() });
