@@ -1,7 +1,6 @@
 // The only DynamoDB code: one item per run. The RunResult travels as a JSON string attribute `result` so every number
 // survives to the last digit (DynamoDB numbers hold 38 digits but not 1e-300, NaN or the exact double text), plus
 // top-level queryable attributes (status, portfolioId, createdAt, finishedAt, input, error, var99, es99).
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
@@ -82,7 +81,7 @@ export class DynamoRunStore implements RunStore {
   constructor(
     readonly tableName: string,
     readonly client: DynamoDBDocumentClient = makeDocumentClient(),
-    /** where results too large for an item go (s3 `results/<runId>.json`); without it they are gzipped inline */
+    /** where results too large for an item go (s3 `results/<runId>.json`); without it such a result is refused */
     readonly overflow?: BlobStore,
   ) {}
 
@@ -193,9 +192,7 @@ export class DynamoRunStore implements RunStore {
       const ref = await this.overflow.put(`results/${runId}.json`, new TextEncoder().encode(json));
       return { sets: ['resultRef = :ref'], values: { ':ref': ref } };
     }
-    const gz = gzipSync(json);
-    if (gz.byteLength > INLINE_LIMIT) throw new Error(`run ${runId}: result is ${gz.byteLength} bytes gzipped; configure an overflow store`);
-    return { sets: ['resultGzip = :gz'], values: { ':gz': new Uint8Array(gz) } };
+    throw new Error(`run ${runId}: result is ${Buffer.byteLength(json)} bytes, over the item's ${INLINE_LIMIT}; configure an overflow store`);
   }
 
   private toItem(record: RunRecord): Record<string, unknown> {
@@ -212,7 +209,6 @@ export class DynamoRunStore implements RunStore {
   private async fromItem(item: Record<string, any>): Promise<RunRecord> {
     let result: Partial<RunResult> = {};
     if (typeof item.result === 'string') result = JSON.parse(item.result);
-    else if (item.resultGzip) result = JSON.parse(gunzipSync(item.resultGzip as Uint8Array).toString('utf-8'));
     else if (item.resultRef && this.overflow) result = JSON.parse(new TextDecoder().decode(await this.overflow.get(item.resultRef)));
     const record: RunRecord = {
       ...result,

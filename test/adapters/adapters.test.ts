@@ -154,10 +154,10 @@ describe('DynamoRunStore', () => {
     expect(await runs.fail('early', 'second', seed)).toBe(false);
   });
 
-  it('large results go gzipped inline, or to the overflow store', async () => {
+  it('a result too large for its item goes to the overflow store; without one it is refused', async () => {
     await runs.create(record('big-1'));
-    expect(await runs.succeed('big-1', fakeResult(500_000))).toBe(true);
-    expect(((await runs.get('big-1')) as unknown as { padding: string }).padding.length).toBe(500_000);
+    await expect(runs.succeed('big-1', fakeResult(500_000))).rejects.toThrow(/run big-1: result is \d+ bytes, over the item's 307200; configure an overflow store/);
+    expect(await runs.get('big-1')).toMatchObject({ status: 'RUNNING' });
 
     await bigRuns.create(record('big-2'));
     const noisy = Array.from({ length: 60_000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453).join(',');
