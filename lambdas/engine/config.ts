@@ -2,6 +2,7 @@
 // and the body of POST /runs. Unknown keys are refused so a typo never silently falls back to a default.
 import { z } from 'zod';
 import { InputError } from './types.ts';
+import { DEFAULT_LAMBDA, MODEL_NAMES } from './models/types.ts';
 
 const isoDate = z
   .string()
@@ -33,6 +34,11 @@ export const settingsSchema = z
     simulations: z.number().int().min(100).max(1e9).default(10_000),
     shards: z.number().int().min(1).max(10_000).default(1),
     seed: z.number().int().min(0).max(2 ** 53 - 1).default(DEFAULT_SEED),
+    // risk model (README "Models"): normal is the paper's static model; the others describe tomorrow's return from
+    // the whole history (lambda: EWMA decay; lookback: hs/fhs scenario days; df: fitted by ML when absent)
+    model: z.enum(MODEL_NAMES).default('normal'),
+    lambda: z.number().gt(0).lt(1).default(DEFAULT_LAMBDA),
+    lookback: z.number().int().min(20).max(100_000).optional(),
     distribution: z.enum(['normal', 't']).default('normal'),
     df: z.number().gt(2).max(1e6).optional(),
     residual: z.enum(['none', 'normal']).default('none'),
@@ -47,6 +53,12 @@ export const settingsSchema = z
   .strict()
   .superRefine((s, ctx) => {
     if (s.start && s.end && s.start > s.end) ctx.addIssue({ code: 'custom', path: ['end'], message: 'end is before start' });
+    if (s.model !== 'normal' && s.distribution !== 'normal') {
+      ctx.addIssue({ code: 'custom', path: ['distribution'], message: `applies to model "normal" only (model "${s.model}" has its own distribution; for fat tails use model "t")` });
+    }
+    if (s.lookback !== undefined && s.model !== 'hs' && s.model !== 'fhs') {
+      ctx.addIssue({ code: 'custom', path: ['lookback'], message: `applies to models "hs" and "fhs" only, not "${s.model}"` });
+    }
     if (s.distribution === 't' && s.df === undefined) ctx.addIssue({ code: 'custom', path: ['df'], message: 'distribution t needs df > 2' });
   });
 
