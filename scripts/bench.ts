@@ -13,10 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSettings } from '../lambdas/engine/config.ts';
 import { factorModel, fitModel } from '../lambdas/engine/fit.ts';
-import { reduceRisk } from '../lambdas/engine/risk.ts';
-import { simulationSettings } from '../lambdas/engine/run.ts';
+import { simulateAndReduce, simulationSettings } from '../lambdas/engine/run.ts';
 import { planShards, SampleGenerator } from '../lambdas/engine/simulate.ts';
-import { TailMerger } from '../lambdas/engine/tail.ts';
 import type { FactorModel, SimulationSettings } from '../lambdas/engine/types.ts';
 import { localShardCount, runShards } from '../lambdas/local/pool.ts';
 import { loadReturns } from '../bin/cli/common.ts';
@@ -50,9 +48,7 @@ async function timeRun(model: FactorModel, n: number, workers: number, shards?: 
   const base: SimulationSettings = { ...simulationSettings(parseSettings({ simulations: Math.min(n, 1e9), seed: SEED })), simulations: n };
   const simulation = { ...base, shards: shards ?? localShardCount(n, 1, workers) };
   const t = performance.now();
-  const merger = new TailMerger(n);
-  await runShards(planShards(model, simulation, CONFIDENCE), merger, { workers });
-  const reduced = reduceRisk(merger, model, simulation, CONFIDENCE);
+  const reduced = await simulateAndReduce(model, simulation, { confidence: CONFIDENCE }, (merger) => runShards(planShards(model, simulation, CONFIDENCE), merger, { workers }));
   const numbers = JSON.stringify({ risk: reduced.risk, attribution: reduced.attribution, histogram: reduced.histogram });
   return { seconds: (performance.now() - t) / 1000, var99: reduced.risk['0.99'].var, shards: simulation.shards, transfer: reduced.transfer, numbers };
 }

@@ -7,10 +7,8 @@ import { isRealDate, type Settings } from '../../lambdas/engine/config.ts';
 import { backtest, type BacktestResult, type BacktestSeries, type RollingSpec } from '../../lambdas/engine/backtest.ts';
 import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
 import { renderReport } from '../../lambdas/report/report.ts';
-import { levelKey, reduceRisk } from '../../lambdas/engine/risk.ts';
-import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts';
-import { planShards, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
-import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
+import { levelKey } from '../../lambdas/engine/risk.ts';
+import { buildRunResult, inProcessShards, simulateAndReduce, simulationSettings } from '../../lambdas/engine/run.ts';
 import { InputError, type FactorModel, type ReturnsData, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { InputOptions } from './common.ts';
@@ -142,9 +140,7 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
 
 /** In-process Monte Carlo: every shard simulated here, merged, reduced (the same numbers as the distributed run). */
 function simulate(model: FactorModel, simulation: SimulationSettings, settings: Settings) {
-  const merger = new TailMerger(simulation.simulations, neededTail(simulation.simulations, settings.confidence));
-  for (const d of planShards(model, simulation, settings.confidence)) merger.add(simulateShardPacked(d));
-  return reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
+  return simulateAndReduce(model, simulation, settings, inProcessShards(model, simulation, settings.confidence));
 }
 
 function range(value: string, flag: string): { start: string; end: string } {

@@ -3,11 +3,10 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { Settings } from '../../lambdas/engine/config.ts';
 import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
-import { levelKey, reduceRisk } from '../../lambdas/engine/risk.ts';
-import { buildRunResult, simulationSettings } from '../../lambdas/engine/run.ts';
+import { levelKey } from '../../lambdas/engine/risk.ts';
+import { buildRunResult, simulateAndReduce, simulationSettings } from '../../lambdas/engine/run.ts';
 import { planShards } from '../../lambdas/engine/simulate.ts';
 import { stressTest } from '../../lambdas/engine/stress.ts';
-import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
 import { defaultWorkers, localShardCount, runShards } from '../../lambdas/local/pool.ts';
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
@@ -126,26 +125,26 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
 
   const base = simulationSettings(settings);
   const n = base.simulations;
-  const m = neededTail(n, settings.confidence);
   const workers = workersFlag ?? (n <= IN_PROCESS_LIMIT ? 0 : defaultWorkers());
   const simulation = { ...base, shards: localShardCount(n, base.shards, workers) };
-  const merger = new TailMerger(n, m);
   const bar = progress && process.stderr.isTTY ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | {value}/{total} samples | ETA {eta}s', stream: process.stderr, hideCursor: true }) : undefined;
   let barStarted = false;
-  await runShards(planShards(model, simulation, settings.confidence), merger, {
-    workers,
-    onProgress: (done, total) => {
-      if (!bar) return;
-      // only runs longer than a second get a bar
-      if (!barStarted && performance.now() - t2 > 1000) {
-        bar.start(total, done);
-        barStarted = true;
-      } else if (barStarted) bar.update(done);
-    },
+  let t3 = 0;
+  const reduced = await simulateAndReduce(model, simulation, settings, async (merger) => {
+    await runShards(planShards(model, simulation, settings.confidence), merger, {
+      workers,
+      onProgress: (done, total) => {
+        if (!bar) return;
+        // only runs longer than a second get a bar
+        if (!barStarted && performance.now() - t2 > 1000) {
+          bar.start(total, done);
+          barStarted = true;
+        } else if (barStarted) bar.update(done);
+      },
+    });
+    if (barStarted) bar!.stop();
+    t3 = performance.now();
   });
-  if (barStarted) bar!.stop();
-  const t3 = performance.now();
-  const reduced = reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
   const t4 = performance.now();
   const timings = { readMs: t1 - t0, fitMs: t2 - t1, simulateMs: t3 - t2, reduceMs: t4 - t3, totalMs: t4 - t0, workers };
   return buildRunResult(fit, model, settings, reduced, timings, simulation);

@@ -2,7 +2,9 @@
 // local stack produce the identical RunResult.
 import type { Settings } from './config.ts';
 import type { Timings } from '../contracts/run.ts';
-import type { Reduced } from './risk.ts';
+import { reduceRisk, type Reduced, type ReduceOptions } from './risk.ts';
+import { planShards, simulateShardPacked } from './simulate.ts';
+import { TailMerger } from './tail.ts';
 import { InputError, type FactorModel, type FitResult, type Regression, type RunResult, type SimulationSettings } from './types.ts';
 
 /** The simulation part of the settings (df is null unless distribution is 't'). */
@@ -20,6 +22,30 @@ export function simulationSettings(settings: Settings): SimulationSettings {
     residual: settings.residual,
     intercept: settings.intercept,
     horizon: settings.horizon,
+  };
+}
+
+/**
+ * Simulate-and-reduce, the one sequence after the fit that every path runs: one merger for the run, filled by
+ * `shards` (every shard's partial: simulated in-process, on worker threads, or read back from storage), reduced to
+ * risk, attribution and stress. The Reduce handler's source is the partials its Simulate tasks wrote; the CLI's run
+ * and the bench simulate on the worker pool; the backtest in-process (`inProcessShards`). Synchronous when `shards` is.
+ */
+export function simulateAndReduce(model: FactorModel, simulation: SimulationSettings, settings: ReduceSettings, shards: (merger: TailMerger) => Promise<unknown>): Promise<Reduced>;
+export function simulateAndReduce(model: FactorModel, simulation: SimulationSettings, settings: ReduceSettings, shards: (merger: TailMerger) => void): Reduced;
+export function simulateAndReduce(model: FactorModel, simulation: SimulationSettings, settings: ReduceSettings, shards: (merger: TailMerger) => unknown): Reduced | Promise<Reduced> {
+  const merger = new TailMerger(simulation.simulations);
+  const filled = shards(merger);
+  const reduce = () => reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
+  return filled instanceof Promise ? filled.then(reduce) : reduce();
+}
+
+type ReduceSettings = { confidence: number[] } & ReduceOptions;
+
+/** Every planned shard simulated on this thread, one after the other. */
+export function inProcessShards(model: FactorModel, simulation: SimulationSettings, confidence: number[]): (merger: TailMerger) => void {
+  return (merger) => {
+    for (const d of planShards(model, simulation, confidence)) merger.add(simulateShardPacked(d));
   };
 }
 

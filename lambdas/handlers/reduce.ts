@@ -5,11 +5,9 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { StoredDataError } from '../contracts/errors.ts';
 import { resolvePartial } from '../engine/partial-codec.ts';
-import { reduceRisk } from '../engine/risk.ts';
 import { historyEntry, type HistoryEntry } from '../report/history.ts';
 import { renderReport, type PreviousRun } from '../report/report.ts';
-import { buildRunResult } from '../engine/run.ts';
-import { TailMerger, neededTail } from '../engine/tail.ts';
+import { buildRunResult, simulateAndReduce } from '../engine/run.ts';
 import type { ShardPartial } from '../engine/types.ts';
 import { riskAt } from '../adapters/run-store.ts';
 import { partialKey, reportKey, type ReduceInput } from './contracts.ts';
@@ -25,21 +23,21 @@ export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' |
   const ctx = await deps.objects.getJson<FitContext>(deps.bucket, event.context);
   if (!ctx) throw new StoredDataError(event.context, `run ${event.runId}: missing fit context ${event.context}`);
   const { fit, model, settings, simulation } = ctx;
-  const merger = new TailMerger(simulation.simulations, neededTail(simulation.simulations, settings.confidence));
 
   const shards = event.partials ? event.partials.length : event.shardCount;
-  let next = 0;
-  const worker = async () => {
-    while (next < shards) {
-      const i = next++;
-      const message = event.partials ? event.partials[i] : await deps.objects.getJson<ShardPartial>(deps.bucket, partialKey(event.runId, i));
-      if (!message) throw new StoredDataError(partialKey(event.runId, i), `run ${event.runId}: missing partial of shard ${i}`);
-      merger.add(await resolvePartial(message, deps.objects));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, shards) }, worker));
-
-  const reduced = reduceRisk(merger, model, simulation, settings.confidence, { value: settings.value, shocks: settings.shocks });
+  // the shards were simulated by the Simulate tasks: their partials fill the merger
+  const reduced = await simulateAndReduce(model, simulation, settings, async (merger) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < shards) {
+        const i = next++;
+        const message = event.partials ? event.partials[i] : await deps.objects.getJson<ShardPartial>(deps.bucket, partialKey(event.runId, i));
+        if (!message) throw new StoredDataError(partialKey(event.runId, i), `run ${event.runId}: missing partial of shard ${i}`);
+        merger.add(await resolvePartial(message, deps.objects));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, shards) }, worker));
+  });
   const timings = { ...ctx.timings, reduceMs: performance.now() - t0 };
   const result = buildRunResult(fit, model, settings, reduced, timings, simulation);
   const previous = await findPrevious(event, deps);
