@@ -7,6 +7,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { InputError, type BlobStore } from '../engine/types.ts';
 import { makeS3Client } from './clients.ts';
 
@@ -133,6 +134,11 @@ export class S3ObjectStore implements BlobStore {
     const hash = createHash('md5');
     for await (const chunk of out.Body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
     return hash.digest('hex') === etag.replace(/"/g, '');
+  }
+
+  /** A time-limited GET URL of one object (S3 on AWS; the local s3rver locally): large answers go by reference. */
+  presignGet(bucket: string, key: string, expiresInSeconds = 900): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: expiresInSeconds });
   }
 
   /** Size/etag/version without the body; undefined when missing. */

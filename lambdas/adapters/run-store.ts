@@ -64,6 +64,9 @@ export interface RunStore {
   listByPortfolio(portfolioId: string, limit?: number): Promise<RunSummary[]>;
 }
 
+/** Where a run JSON too large for its item is kept (the API hands it out by presigned URL when it is over 5 MB). */
+export const resultKey = (runId: string): string => `results/${runId}.json`;
+
 // DynamoDB items are at most 400 KB; leave room for the other attributes.
 const INLINE_LIMIT = 300 * 1024;
 
@@ -189,7 +192,7 @@ export class DynamoRunStore implements RunStore {
     const json = JSON.stringify(result);
     if (Buffer.byteLength(json) <= INLINE_LIMIT) return { sets: ['#result = :result'], values: { ':result': json } };
     if (this.overflow) {
-      const ref = await this.overflow.put(`results/${runId}.json`, new TextEncoder().encode(json));
+      const ref = await this.overflow.put(resultKey(runId), new TextEncoder().encode(json));
       return { sets: ['resultRef = :ref'], values: { ':ref': ref } };
     }
     throw new Error(`run ${runId}: result is ${Buffer.byteLength(json)} bytes, over the item's ${INLINE_LIMIT}; configure an overflow store`);

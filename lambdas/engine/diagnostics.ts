@@ -161,14 +161,16 @@ export function varianceInflation(cols: Float64Array[]): number[] {
  * residuals standardized by norm.fit (mean, population std). ProbPlot skips the standardization when the residual
  * mean is exactly 0.0, which is a quirk; we always standardize. Zero-variance residuals give 0 sample quantiles.
  */
-export function qqPoints(e: ArrayLike<number>): Array<[number, number]> {
+export function qqPoints(e: ArrayLike<number>, maxPoints = MAX_QQ_POINTS): Array<[number, number]> {
   const n = e.length;
   const { mean, m2 } = centralMoments(e);
   const sd = Math.sqrt(m2);
   const sorted = Float64Array.from(e).sort();
-  const out: Array<[number, number]> = [];
-  for (let i = 0; i < n; i++) {
-    out.push([normalQuantile((i + 1) / (n + 1), 0, 1), sd === 0 ? 0 : (sorted[i] - mean) / sd]);
-  }
-  return out;
+  const point = (i: number): [number, number] => [normalQuantile((i + 1) / (n + 1), 0, 1), sd === 0 ? 0 : (sorted[i] - mean) / sd];
+  if (n <= maxPoints) return Array.from({ length: n }, (_, i) => point(i));
+  // a subset of the same points, evenly spaced in rank, both extremes kept: the run JSON stays small at 10^6 rows
+  return Array.from({ length: maxPoints }, (_, j) => point(Math.round((j * (n - 1)) / (maxPoints - 1))));
 }
+
+/** At most this many Q-Q points per regression in the run JSON (every point up to this many observations). */
+export const MAX_QQ_POINTS = 512;

@@ -1,6 +1,7 @@
 // The REST routes as one pure function (request → response), served by API Gateway here and by node:http in the
 // local stack. Errors are JSON {error} with 400 (bad request), 404 (no such run/route), 409 (Idempotency-Key reused
 // with another body, or its first request still in progress), 413 (inline CSV > 1 MB), 415 (POST not application/json).
+// An answer over MAX_RESPONSE_BYTES goes by reference: a presigned URL (303 for the report, resultUrl for a run).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -15,11 +16,14 @@ import { parseSettings } from '../engine/config.ts';
 import { InputError } from '../engine/types.ts';
 import { apiRunId, isPortfolioId, isSafeObjectKey } from '../contracts/run-ids.ts';
 import { MAX_INLINE_CSV_BYTES } from '../contracts/run-request.ts';
+import { resultKey } from '../adapters/run-store.ts';
 import { inlineUploadKey, recordRunning, reportPath, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 import { historyPageForApi, loadHistory, portfolioIndex } from './history.ts';
 import { realizedReturns, type HistoryEntry } from '../report/history.ts';
 
+/** Lambda caps a response at 6 MB (API Gateway at 10 MB); a larger answer goes by reference (a presigned GET URL). */
+export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 export const MAX_LIST_LIMIT = 100;
 
 export interface ApiRequest {
@@ -66,7 +70,13 @@ export async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
       if (!run) return error(404, `no run ${parts[1]}`);
       // ?history=1 (local stack): the execution's states entered/exited, retries, catches and errors
       const execution = req.query?.history === '1' && deps.history ? await deps.history(run.runId) : undefined;
-      return json(200, { ...run, ...(run.reportKey ? { reportUrl: reportPath(run.runId) } : {}), ...(execution ? { execution } : {}) });
+      const res = json(200, { ...run, ...(run.reportKey ? { reportUrl: reportPath(run.runId) } : {}), ...(execution ? { execution } : {}) });
+      if (Buffer.byteLength(res.body) <= MAX_RESPONSE_BYTES) return res;
+      // only a result stored as results/<runId>.json (over an item's size) can be this large: its summary here, the
+      // whole run JSON at resultUrl
+      const { runId, portfolioId, status, createdAt, finishedAt, input, error: err, reportKey } = run;
+      const resultUrl = await deps.objects.presignGet(deps.bucket, resultKey(runId));
+      return json(200, { runId, portfolioId, status, createdAt, finishedAt, input, error: err, reportKey, ...(reportKey ? { reportUrl: reportPath(runId) } : {}), resultUrl });
     }
     if (parts.length === 3 && parts[0] === 'runs' && parts[2] === 'report' && method === 'GET') return await getReport(parts[1], deps);
     if (parts.length === 0 && method === 'GET') {
@@ -127,6 +137,11 @@ async function getReport(runId: string, deps: Pick<Deps, 'bucket' | 'objects' | 
   const run = await deps.runs.get(runId);
   if (!run) return error(404, `no run ${runId}`);
   if (!run.reportKey) return error(404, `run ${runId} has no report (${run.status})`);
+  const head = await deps.objects.head(deps.bucket, run.reportKey);
+  if (head && head.size > MAX_RESPONSE_BYTES) {
+    const location = await deps.objects.presignGet(deps.bucket, run.reportKey);
+    return { statusCode: 303, headers: { 'content-type': 'application/json', location }, body: JSON.stringify({ reportUrl: location }) };
+  }
   const html = await deps.objects.getText(deps.bucket, run.reportKey);
   if (html === undefined) return error(404, `run ${runId}: report ${run.reportKey} is gone`);
   return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };

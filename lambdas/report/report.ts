@@ -509,7 +509,7 @@ function qqChart(run: RunResult): string {
   return figure(
     'chart-qq',
     'Residual Q–Q plot',
-    `Standardized residuals of the final regression (${qq.length} days) against normal quantiles; points on the 45° line mean normal residuals. Jarque–Bera p ${fmtP(run.final.jarqueBera.pValue)}.`,
+    `Standardized residuals of the final regression (${run.final.observations} days${qq.length < run.final.observations ? `, ${qq.length} quantiles shown` : ''}) against normal quantiles; points on the 45° line mean normal residuals. Jarque–Bera p ${fmtP(run.final.jarqueBera.pValue)}.`,
     p,
     body.join(''),
   );

@@ -4,6 +4,7 @@ import {
   fPValue,
   jarqueBera,
   qqPoints,
+  MAX_QQ_POINTS,
   tPValue,
 } from '../../lambdas/engine/diagnostics.ts';
 import { ols } from '../../lambdas/engine/ols.ts';
@@ -91,5 +92,20 @@ describe('ols closed forms', () => {
     const sorted = q.map(([, s]) => s);
     expectClose(sorted.reduce((s, v) => s + v, 0), 0, 'mean 0', 0, 1e-12);
     expectClose(sorted.reduce((s, v) => s + v * v, 0) / 5, 1, 'population variance 1', 1e-12);
+  });
+
+  it('Q-Q points are capped at 512: an evenly spaced subset of the full set, both extremes kept', () => {
+    const e = Array.from({ length: 10_001 }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 7)));
+    const full = qqPoints(e, Infinity);
+    expect(full).toHaveLength(10_001);
+    const capped = qqPoints(e);
+    expect(capped).toHaveLength(MAX_QQ_POINTS);
+    expect(MAX_QQ_POINTS).toBe(512);
+    // rank j·(n−1)/511: 10000/511 is not an integer, so rounding matters
+    capped.forEach((p, j) => expect(p).toEqual(full[Math.round((j * 10_000) / 511)]));
+    expect(capped[0]).toEqual(full[0]);
+    expect(capped[511]).toEqual(full[10_000]);
+    // up to the cap nothing changes
+    expect(qqPoints(e.slice(0, 512))).toEqual(qqPoints(e.slice(0, 512), Infinity));
   });
 });

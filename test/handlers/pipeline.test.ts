@@ -23,7 +23,7 @@ import { localDefinition } from '../../lambdas/local/asl-local.ts';
 import { LocalExecutor } from '../../lambdas/local/executor.ts';
 import { inProcessSteps } from '../../lambdas/local/steps.ts';
 import { triggerStep, type ObjectCreatedEvent } from '../../lambdas/handlers/trigger.ts';
-import { fromProxyEvent, route } from '../../lambdas/handlers/api.ts';
+import { MAX_RESPONSE_BYTES, fromProxyEvent, route } from '../../lambdas/handlers/api.ts';
 import { handler as failHandler } from '../../lambdas/handlers/fail.ts';
 import { createIdempotencyTableInput, makeIdempotencyStore } from '../../lambdas/adapters/idempotency.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
@@ -302,6 +302,31 @@ describe('REST routes', () => {
     expect(res.statusCode).toBe(404);
     expect(JSON.parse(res.body).error).toMatch(/no report \(RUNNING\)/);
     expect(JSON.parse((await route({ method: 'GET', path: '/runs/no-report' }, deps)).body)).not.toHaveProperty('reportUrl');
+  });
+
+  it('answers over 5 MB go by reference: the report as 303 to a presigned URL, a huge run JSON as its summary + resultUrl', async () => {
+    const input = { bucket: BUCKET, key: 'uploads/p/x.csv' };
+    await deps.runs.create({ runId: 'big', portfolioId: 'p', status: 'RUNNING', createdAt: '2024-01-01T00:00:00.000Z', input, reportKey: 'reports/big.html' });
+    const html = `<!doctype html><p>${'x'.repeat(MAX_RESPONSE_BYTES)}</p>`;
+    await deps.objects.putText(BUCKET, 'reports/big.html', html, 'text/html');
+    const report = await route({ method: 'GET', path: '/runs/big/report' }, deps);
+    expect(report.statusCode).toBe(303);
+    expect(report.body.length).toBeLessThan(2000);
+    const fetched = await fetch(report.headers.location);
+    expect(fetched.status).toBe(200);
+    expect((await fetched.text()).length).toBe(html.length);
+    // a result of 6 MB goes to results/big.json (over an item); GET /runs/big answers its summary and where the rest is
+    const result = { risk: { '0.99': { var: 0.03, es: 0.04 } }, simulation: { simulations: 1 }, padding: 'y'.repeat(6 * 1024 * 1024) };
+    expect(await deps.runs.succeed('big', result as never)).toBe(true);
+    const run = await route({ method: 'GET', path: '/runs/big' }, deps);
+    expect(run.statusCode).toBe(200);
+    expect(run.body.length).toBeLessThan(MAX_RESPONSE_BYTES);
+    const summary = JSON.parse(run.body);
+    expect(summary).toMatchObject({ runId: 'big', status: 'SUCCEEDED', reportUrl: '/runs/big/report' });
+    expect(summary).not.toHaveProperty('padding');
+    const full = (await (await fetch(summary.resultUrl)).json()) as { padding: string; risk: Record<string, { var: number }> };
+    expect(full.padding.length).toBe(6 * 1024 * 1024);
+    expect(full.risk['0.99'].var).toBe(0.03);
   });
 
   it('POST /runs by key starts a run on the stored upload of its own portfolio only', async () => {
