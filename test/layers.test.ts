@@ -29,7 +29,10 @@ describe('layers', () => {
     const violations: Array<{ rule: { name: string }; from: string }> = output.summary.violations;
     for (const [rule, patterns] of Object.entries(knownExceptions)) {
       for (const pattern of patterns) {
-        expect(violations.some((v) => v.rule.name === rule && new RegExp(pattern).test(v.from)), `${rule} ${pattern}`).toBe(true);
+        expect(
+          violations.some((v) => v.rule.name === rule && new RegExp(pattern).test(v.from)),
+          `${rule} ${pattern}`,
+        ).toBe(true);
       }
     }
   }, 120_000);
@@ -52,7 +55,10 @@ describe('layers', () => {
     };
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'varstream-layers-'));
-      await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true } }));
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true } }),
+      );
       for (const [path, text] of Object.entries(files)) {
         await mkdir(dirname(join(dir, path)), { recursive: true });
         await writeFile(join(dir, path), text);

@@ -48,7 +48,11 @@ export function money(x: number | undefined): string {
  */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j])))
+      .join('  ')
+      .trimEnd();
   const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
   return [rule, line(header), rule, ...rows.map(line), rule];
 }

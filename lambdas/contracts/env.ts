@@ -15,8 +15,7 @@ export const HANDLER_ENV = {
 
 // an empty variable counts as unset (a CDK token that resolved to '' must not pass as a name)
 const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
-const name = (variable: string) =>
-  z.preprocess(unsetIfEmpty, z.string({ error: `environment variable ${variable} is not set` }));
+const name = (variable: string) => z.preprocess(unsetIfEmpty, z.string({ error: `environment variable ${variable} is not set` }));
 const optionalName = z.preprocess(unsetIfEmpty, z.string().optional());
 
 const positiveInteger = (variable: string, fallback: number) =>
@@ -44,7 +43,12 @@ export const handlerEnvSchema = z
     [HANDLER_ENV.portfolios]: z
       .string()
       .optional()
-      .transform((s) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
+      .transform((s) =>
+        (s ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      ),
     [HANDLER_ENV.inlineShardLimit]: positiveInteger(HANDLER_ENV.inlineShardLimit, 40),
   })
   .transform((e) => ({

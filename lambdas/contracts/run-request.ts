@@ -15,7 +15,11 @@ export type RunRequest = { portfolioId: string; settings?: Record<string, unknow
 export const runRequestSchema = z
   .strictObject({
     portfolioId: z.string().regex(new RegExp(PORTFOLIO_ID_PATTERN)),
-    key: z.string().max(1024).regex(/^uploads\//).optional(),
+    key: z
+      .string()
+      .max(1024)
+      .regex(/^uploads\//)
+      .optional(),
     versionId: z.string().max(1024).optional(),
     // a character count: the byte limit (multi-byte text is longer in bytes) is the handler's 413
     csv: z.string().max(MAX_INLINE_CSV_BYTES).optional(),

@@ -7,7 +7,10 @@ import { MAX_INLINE_CSV_BYTES, parseRunRequest, runRequestJsonSchema } from '../
 
 describe('POST /runs body', () => {
   it('accepts a key or a csv, with optional version and settings', () => {
-    expect(parseRunRequest({ portfolioId: 'tech11', key: 'uploads/tech11/a.csv' })).toEqual({ success: true, data: { portfolioId: 'tech11', key: 'uploads/tech11/a.csv' } });
+    expect(parseRunRequest({ portfolioId: 'tech11', key: 'uploads/tech11/a.csv' })).toEqual({
+      success: true,
+      data: { portfolioId: 'tech11', key: 'uploads/tech11/a.csv' },
+    });
     const inline = { portfolioId: 'p.1_x-y', csv: 'date,p\n', settings: { simulations: 10 } };
     expect(parseRunRequest(inline)).toEqual({ success: true, data: inline });
     expect(parseRunRequest({ portfolioId: 'p', key: 'uploads/p/a.csv', versionId: 'v1' }).success).toBe(true);
@@ -47,14 +50,24 @@ describe('POST /runs body', () => {
 describe('handler environment', () => {
   const env = { VARSTREAM_BUCKET: 'b', VARSTREAM_TABLE: 't' };
   it('reads names, the portfolio list and the shard limit, with defaults', () => {
-    expect(parseHandlerEnv(env)).toEqual({ bucket: 'b', table: 't', stateMachineArn: undefined, idempotencyTable: undefined, portfolios: [], inlineShardLimit: 40 });
+    expect(parseHandlerEnv(env)).toEqual({
+      bucket: 'b',
+      table: 't',
+      stateMachineArn: undefined,
+      idempotencyTable: undefined,
+      portfolios: [],
+      inlineShardLimit: 40,
+    });
     expect(parseHandlerEnv({ ...env, VARSTREAM_PORTFOLIOS: ' a, b ,,c', VARSTREAM_INLINE_SHARD_LIMIT: '7', VARSTREAM_IDEMPOTENCY_TABLE: 'i' })).toMatchObject({
       portfolios: ['a', 'b', 'c'],
       inlineShardLimit: 7,
       idempotencyTable: 'i',
     });
     // an empty variable is unset
-    expect(parseHandlerEnv({ ...env, VARSTREAM_INLINE_SHARD_LIMIT: '', VARSTREAM_STATE_MACHINE_ARN: '' })).toMatchObject({ inlineShardLimit: 40, stateMachineArn: undefined });
+    expect(parseHandlerEnv({ ...env, VARSTREAM_INLINE_SHARD_LIMIT: '', VARSTREAM_STATE_MACHINE_ARN: '' })).toMatchObject({
+      inlineShardLimit: 40,
+      stateMachineArn: undefined,
+    });
   });
   it('refuses a missing name or a bad number with a ConfigError naming the variable', () => {
     const thrown = (e: Record<string, string>) => {
@@ -67,7 +80,11 @@ describe('handler environment', () => {
     };
     const missing = thrown({ VARSTREAM_BUCKET: 'b', VARSTREAM_TABLE: '' });
     expect(missing).toBeInstanceOf(ConfigError);
-    expect([missing.name, missing.payload.variable, missing.message]).toEqual(['ConfigError', 'VARSTREAM_TABLE', 'environment variable VARSTREAM_TABLE is not set']);
+    expect([missing.name, missing.payload.variable, missing.message]).toEqual([
+      'ConfigError',
+      'VARSTREAM_TABLE',
+      'environment variable VARSTREAM_TABLE is not set',
+    ]);
     const bad = thrown({ ...env, VARSTREAM_INLINE_SHARD_LIMIT: '2.5' });
     expect([bad.payload.variable, bad.message]).toEqual(['VARSTREAM_INLINE_SHARD_LIMIT', 'VARSTREAM_INLINE_SHARD_LIMIT must be a positive integer, got "2.5"']);
   });
@@ -77,11 +94,25 @@ describe('errors', () => {
   it('each has a literal name, a typed payload and a chained cause', () => {
     const cause = new Error('socket hang up');
     const input = new InputError('a.csv', 3, 7, 'not a number: "x"', { cause });
-    expect([input.name, input.message, input.file, input.line, input.column, input.detail, input.cause]).toEqual(['InputError', 'a.csv:3:7: not a number: "x"', 'a.csv', 3, 7, 'not a number: "x"', cause]);
+    expect([input.name, input.message, input.file, input.line, input.column, input.detail, input.cause]).toEqual([
+      'InputError',
+      'a.csv:3:7: not a number: "x"',
+      'a.csv',
+      3,
+      7,
+      'not a number: "x"',
+      cause,
+    ]);
     expect(input.payload).toEqual({ file: 'a.csv', line: 3, column: 7, detail: 'not a number: "x"' });
     const stored = new StoredDataError('partials/r/0.bin', 'partial: truncated header');
     const finished = new RunAlreadyFinished('r1', 'SUCCEEDED');
-    expect([stored.name, stored.payload, finished.name, finished.message, finished.payload]).toEqual(['StoredDataError', { key: 'partials/r/0.bin' }, 'RunAlreadyFinished', 'run r1 is already SUCCEEDED', { runId: 'r1', status: 'SUCCEEDED' }]);
+    expect([stored.name, stored.payload, finished.name, finished.message, finished.payload]).toEqual([
+      'StoredDataError',
+      { key: 'partials/r/0.bin' },
+      'RunAlreadyFinished',
+      'run r1 is already SUCCEEDED',
+      { runId: 'r1', status: 'SUCCEEDED' },
+    ]);
     for (const e of [input, stored, finished, new ConfigError('V', 'm')]) {
       expect(e).toBeInstanceOf(VarstreamError);
       expect(e).toBeInstanceOf(Error);

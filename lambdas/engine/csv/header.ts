@@ -4,8 +4,7 @@ import type { Settings } from '../config.ts';
 import { quote } from './fields.ts';
 
 /** The settings the reader looks at (a full Settings object fits). */
-export type ReaderSettings = Pick<Settings, 'portfolio' | 'prices' | 'log'> &
-  Partial<Pick<Settings, 'factors' | 'start' | 'end'>>;
+export type ReaderSettings = Pick<Settings, 'portfolio' | 'prices' | 'log'> & Partial<Pick<Settings, 'factors' | 'start' | 'end'>>;
 
 export const DATE_COLUMN = 'date';
 
