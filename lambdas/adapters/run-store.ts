@@ -6,6 +6,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -150,6 +151,27 @@ export class DynamoRunStore implements RunStore {
   async get(runId: string): Promise<RunRecord | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId }, ConsistentRead: true }));
     return out.Item ? this.fromItem(out.Item) : undefined;
+  }
+
+  /** The runIds of every RUNNING run (a full Scan: the local stack's start-up recovery only; no AWS role may Scan). */
+  async runningRunIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#status = :running',
+          ProjectionExpression: 'runId',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':running': 'RUNNING' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) ids.push(item.runId as string);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return ids;
   }
 
   async listByPortfolio(portfolioId: string, limit = 20): Promise<RunSummary[]> {

@@ -26,6 +26,7 @@ import { nodeVersionProblem } from './node-version.ts';
 import { guardS3rver } from './s3-guard.ts';
 import { localDefinition } from './asl-local.ts';
 import { LocalExecutor } from './executor.ts';
+import { INTERRUPTED, recoverInterrupted } from './recovery.ts';
 import { runStep, type StepRunner } from './steps.ts';
 import { readCdkContext, startSchedule } from './schedule.ts';
 import { StepPool } from './step-pool.ts';
@@ -258,6 +259,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await pool.stop();
       await executor.drain();
     });
+
+    // before any upload, schedule tick or request: runs a crash (kill -9, power cut) left RUNNING: resumed until their persisted deadline, else FAILED
+    const recovery = await recoverInterrupted({ dir: join(dataDir, 'executions'), runs, resume: (state) => executor.resume(state) });
+    for (const runId of recovery.resumed) log(`run ${runId} resumed: the stack stopped during it`);
+    for (const runId of recovery.failed) log(`run ${runId} FAILED: ${INTERRUPTED}`);
 
     const idempotency = makeIdempotencyStore(idempotencyTable, dynamoClient);
     const deps: Deps = { bucket, objects, runs, start: executor.start, history: (runId) => executor.describe(runId), portfolios, inlineShardLimit, logger, idempotency };
