@@ -156,7 +156,9 @@ function attribute(
   // the shards summed their samples below the attribution bracket; the bracket's own ES samples are decomposed here
   const sums = merger.attributionOf(esCount, k);
   const attribution = new Attribution(new SampleGenerator(model, simulation));
-  for (const i of sums.indices) attribution.add(i);
+  // ascending sample order: samples of one block are then regenerated without replaying it (the sums are exact,
+  // so the order does not change them)
+  for (const i of sums.indices.slice().sort()) attribution.add(i);
   sums.factors.forEach((s, j) => s.merge(attribution.factors[j]));
   sums.residual.merge(attribution.residual);
   for (let j = 0; j < k; j++) {

@@ -1,17 +1,23 @@
-// Reproducible per-sample random streams.
+// Reproducible counter-seeded random streams.
 //
 // Why hand-written: varstream's promise is that sample i's random numbers depend only on (seed, i). Then a run gives
 // bit-identical numbers for any shard/worker split, and a retried shard reproduces its partial exactly. A library
-// generator with one sequential state cannot do that without jumping; a counter-seeded generator can: every sample
-// gets a fresh 128-bit xoshiro128** state derived from (seed, i) by a strong 32-bit mixer (murmur3 fmix32, applied in
-// a splitmix-like way with a distinct constant per lane). Only 32-bit integer ops (Math.imul, shifts), so V8 keeps it
-// in int32 registers; normals come from a 256-layer ziggurat (Marsaglia–Tsang) with 52-bit magnitudes built from two
-// 32-bit outputs (8 bits layer, 1 bit sign, 23 + 29 bits mantissa), like numpy's 64-bit ziggurat.
-// Seeding stays at five fmix32 per sample (~15% of a normal sample's time): cheaper lane derivations (xor or add of
-// constants, a single multiply) leave the four lanes linearly related, and xoshiro's linear engine xors lanes
-// together (s2 ^= s0, …), so early outputs could cancel the per-sample part; each lane gets its own full mix instead.
-// simulate.ts inlines seedSample/nextInt/normal in its hot loop: any change here must be mirrored there (a test
-// checks the two bit for bit).
+// generator with one sequential state cannot do that without jumping; a counter-seeded generator can. Two kinds of
+// stream, both a 128-bit xoshiro128** state derived by a strong 32-bit mixer (murmur3 fmix32, applied in a
+// splitmix-like way with a distinct constant per lane):
+// - block streams (seedBlock(b)): one per block of BLOCK consecutive samples, drawn in sample order. They carry the
+//   hot loop's draws, so its seeding (five fmix32) is paid once per 1,024 samples, not once per sample;
+// - sample streams (seedSample(i)): one per sample, for draws only a few samples ever need (the factors' orthogonal
+//   part for attribution), so regenerating them never replays a block.
+// Only 32-bit integer ops (Math.imul, shifts), so V8 keeps it in int32 registers; normals come from a 256-layer
+// ziggurat (Marsaglia–Tsang) with 52-bit magnitudes built from two 32-bit outputs (8 bits layer, 1 bit sign, 23 + 29
+// bits mantissa), like numpy's 64-bit ziggurat. Each lane gets its own full fmix32: cheaper lane derivations leave
+// the four lanes linearly related, and xoshiro's linear engine xors lanes together (s2 ^= s0, …), so early outputs
+// could cancel the counter's part. simulate.ts inlines seedBlock/nextInt/normal in its hot loop: any change here must
+// be mirrored there (a test checks the two bit for bit).
+
+/** Samples per block stream (shards start on block edges when they are large enough). */
+export const BLOCK = 1024;
 
 /** murmur3's 32-bit finalizer: a bijection on 32 bits with full avalanche. */
 export function fmix32(h: number): number {
@@ -68,6 +74,8 @@ export class SampleStream {
   readonly k1: number;
   readonly k2: number;
   readonly k3: number;
+  /** the block streams' key (read by the inlined seeding in simulate.ts) */
+  readonly blockKey: number;
   private readonly base: number;
   private hi = -1;
   private hiKey = 0;
@@ -83,6 +91,13 @@ export class SampleStream {
     this.k1 = fmix32((base + 0x3c6ef372) | 0);
     this.k2 = fmix32((base + 0xdaa66d2b) | 0);
     this.k3 = fmix32((base + 0x78dde6e4) | 0);
+    this.blockKey = fmix32((base ^ 0x510e527f) | 0);
+  }
+
+  /** Resets the state to block b's stream (samples b·BLOCK … b·BLOCK + BLOCK − 1, b < 2^32): a function of (seed, b). */
+  seedBlock(b: number): void {
+    const x = fmix32((b ^ this.blockKey) | 0);
+    this.setLanes(x);
   }
 
   /** Resets the state to sample i's stream: a function of (seed, i) only. */
@@ -94,7 +109,10 @@ export class SampleStream {
       this.hiKey = this.hiKeyOf(hi);
     }
     // bijective in lo for a fixed hi, so distinct samples never share a state
-    const x = fmix32(lo ^ this.hiKey);
+    this.setLanes(fmix32(lo ^ this.hiKey));
+  }
+
+  private setLanes(x: number): void {
     this.s0 = fmix32((x + this.k0) | 0);
     this.s1 = fmix32((x + this.k1) | 0);
     this.s2 = fmix32((x + this.k2) | 0);
@@ -103,7 +121,7 @@ export class SampleStream {
   }
 
   /** The key of the sample indices whose upper 32 bits are `hi` (shared by 2^32 consecutive samples). */
-  hiKeyOf(hi: number): number {
+  private hiKeyOf(hi: number): number {
     return fmix32((hi ^ this.base ^ 0xbb67ae85) | 0);
   }
 

@@ -1,4 +1,4 @@
-// Monte Carlo of portfolio returns R = βᵀF (+ α) (+ ε), streamed over a shard's sample range keeping only the tail.
+// Monte Carlo of portfolio returns R = βᵀF (+ α) (+ ε), streamed over a shard's sample range keeping only its brackets.
 //
 // One normal per day in the hot loop, exactly. A normal day is R = c + wᵀz with w = Lᵀβ (L = lower Cholesky of Σ),
 // c = βᵀμ, z ~ N(0, I_k). With ŵ = w/‖w‖, each sample's factor normals are defined as z = ŵ z_R + (I − ŵŵᵀ) u with
@@ -8,14 +8,15 @@
 // the day's common scale sqrt((ν − 2)/W) multiplies the whole z, so R = c + scale·‖w‖ z_R. When w = 0 (all β zero)
 // any unit vector serves as ŵ (e_1 here): then R = c and z is still N(0, I).
 //
-// Draw order within sample i (the reproducibility contract, shared by value, the hot loop, decompose and factorDay):
-// for each day d = 1..h: z_R,d, then W_d ~ χ²_ν (distribution 't' only), then ε_d ~ N(0, 1) for the residual
-// (residual 'normal' only); after all days, for each day d = 1..h: u_d (k normals, in model.factors order). The hot
-// loop stops before the u's. Days are summed in order.
+// Draw order (the reproducibility contract, shared by value, the hot loop, decompose and factorDay): block b's stream
+// (rng.ts, BLOCK samples) draws its samples in index order; sample i's draws in it are, for each day d = 1..h: z_R,d,
+// then W_d ~ χ²_ν (distribution 't' only), then ε_d ~ N(0, 1) for the residual (residual 'normal' only). Sample i's own
+// stream draws, for each day d = 1..h, u_d (k normals, in model.factors order): only decompose and factorDay need
+// them, so the hot loop never touches it. Days are summed in order.
 // With distribution 't' the factors are multivariate Student-t with covariance Σ (one W per day shared by all
 // factors); the residual ε stays normal N(0, s²) — the regression's s² is not a t scale.
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
-import { SampleStream, ZK, ZW } from './rng.ts';
+import { BLOCK, SampleStream, ZK, ZW } from './rng.ts';
 import { ExactSum } from './exact-sum.ts';
 import { planSelection, type ReturnLaw } from './selection.ts';
 import { BandCollector, type PackedPartial } from './tail.ts';
@@ -41,7 +42,15 @@ export class SampleGenerator {
   readonly c: number;
   readonly residualSd: number;
   readonly df: number;
+  /** the block streams (hot-loop draws) and the per-sample streams (the orthogonal u's) */
   readonly stream: SampleStream;
+  readonly orthogonal: SampleStream;
+  /** the block stream's position: block `block` is seeded and its next draws are sample `cursor`'s (−1: none) */
+  private block = -1;
+  private cursor = 0;
+  /** the block stream's state at the start of sample `marked` (the last one sought) */
+  private readonly mark = new Int32Array(4);
+  private marked = -1;
   // per-day scratch of decompose/factorDay (reused: attribution regenerates ~10^5 samples)
   private readonly zR: Float64Array;
   private readonly scale: Float64Array;
@@ -79,20 +88,21 @@ export class SampleGenerator {
     const h = simulation.horizon;
     if (!Number.isInteger(h) || h < 1) throw new Error('horizon must be a positive integer');
     this.stream = new SampleStream(simulation.seed);
+    this.orthogonal = new SampleStream(simulation.seed);
     this.zR = new Float64Array(h);
     this.scale = new Float64Array(h);
     this.z = new Float64Array(k);
     this.day = new Float64Array(k);
   }
 
-  /** Portfolio return of sample i (h-day sum). */
+  /** Portfolio return of sample i (h-day sum). Calls in ascending order within a block cost one sample each. */
   value(i: number): number {
+    this.seek(i);
     const s = this.stream;
     const norm = this.norm;
     const h = this.simulation.horizon;
     const df = this.df;
     const sd = this.residualSd;
-    s.seedSample(i);
     let r = 0;
     for (let d = 0; d < h; d++) {
       let x = norm * s.normal();
@@ -100,48 +110,100 @@ export class SampleGenerator {
       r += this.c + x;
       if (sd > 0) r += sd * s.normal();
     }
+    this.cursor++;
     return r;
   }
 
   /**
    * out[t] = value(start + t) for t < count. Distribution 'normal' (any horizon, residual, intercept) runs an inlined
-   * loop that is bit-identical to value(); 't' uses value() itself.
+   * loop that is bit-identical to value(); 't' uses value() itself. With `states`, states[4t … 4t + 3] receive the
+   * block stream's state at the start of sample start + t, so restore() can regenerate it without replaying its block.
    */
-  fill(start: number, count: number, out: Float64Array): void {
+  fill(start: number, count: number, out: Float64Array, states?: Int32Array): void {
     if (this.df !== 0) {
-      for (let t = 0; t < count; t++) out[t] = this.value(start + t);
+      const st = this.stream;
+      for (let t = 0; t < count; t++) {
+        this.seek(start + t);
+        if (states !== undefined) {
+          states[4 * t] = st.s0;
+          states[4 * t + 1] = st.s1;
+          states[4 * t + 2] = st.s2;
+          states[4 * t + 3] = st.s3;
+        }
+        out[t] = this.value(start + t);
+      }
       return;
     }
-    // fillNormal needs one upper index word per call: split at multiples of 2^32
-    const split = (Math.floor(start / TWO32) + 1) * TWO32 - start;
-    if (split >= count) fillNormal(this, start, count, out, 0);
-    else {
-      fillNormal(this, start, split, out, 0);
-      fillNormal(this, start + split, count - split, out, split);
+    fillNormal(this, start, count, out, states);
+    this.block = -1; // the inlined loop moved the stream's state without the cursor
+  }
+
+  /** Puts the block stream back at sample i from a state fill() recorded (states[4t …]). */
+  restore(i: number, states: Int32Array, t: number): void {
+    const st = this.stream;
+    st.s0 = states[4 * t];
+    st.s1 = states[4 * t + 1];
+    st.s2 = states[4 * t + 2];
+    st.s3 = states[4 * t + 3];
+    this.block = Math.floor(i / BLOCK);
+    this.cursor = i;
+  }
+
+  /** Positions the block stream at sample i's hot draws: forward within the seeded block without reseeding. */
+  private seek(i: number): void {
+    const b = Math.floor(i / BLOCK);
+    const st = this.stream;
+    if (b === this.block && this.cursor > i && this.marked === i) {
+      // the same sample again (value(i) after decompose(i), …): back to its saved start
+      st.s0 = this.mark[0];
+      st.s1 = this.mark[1];
+      st.s2 = this.mark[2];
+      st.s3 = this.mark[3];
+      this.cursor = i;
+      return;
     }
+    if (b !== this.block || this.cursor > i) {
+      st.seedBlock(b);
+      this.block = b;
+      this.cursor = b * BLOCK;
+    }
+    while (this.cursor < i) this.drawHot();
+    this.marked = i;
+    this.mark[0] = st.s0;
+    this.mark[1] = st.s1;
+    this.mark[2] = st.s2;
+    this.mark[3] = st.s3;
   }
 
   /**
-   * Sample i's hot-loop draws (z_R,d and the day scales into this.zR/this.scale) and its residual sum Σ_d sd·ε_d; the
-   * stream is left at the first u.
+   * The next sample's hot-loop draws (z_R,d and the day scales into this.zR/this.scale); returns its residual sum
+   * Σ_d sd·ε_d and moves the cursor on. The same draws in the same order as value().
    */
-  private hotDraws(i: number): number {
+  private drawHot(): number {
     const s = this.stream;
     const { df, residualSd, zR, scale } = this;
     const h = this.simulation.horizon;
     let residual = 0;
-    s.seedSample(i);
     for (let d = 0; d < h; d++) {
       zR[d] = s.normal();
       scale[d] = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
       if (residualSd > 0) residual += residualSd * s.normal();
     }
+    this.cursor++;
+    return residual;
+  }
+
+  /** Sample i's hot draws (see drawHot), with its orthogonal stream seeded for nextDay. */
+  private hotDraws(i: number): number {
+    this.seek(i);
+    const residual = this.drawHot();
+    this.orthogonal.seedSample(i);
     return residual;
   }
 
   /** Draws u_d and writes day d's factor returns F = μ + scale_d·L(ŵ z_R,d + u − ŵ(ŵᵀu)) into out. */
   private nextDay(d: number, out: Float64Array): void {
-    const s = this.stream;
+    const s = this.orthogonal;
     const { k, lower, unit, z } = this;
     const mu = this.model.mu;
     let dot = 0;
@@ -161,7 +223,7 @@ export class SampleGenerator {
 
   /**
    * Sample i split into per-factor contributions β_j Σ_d F_{j,d}, the intercept h·α (when on) and the residual Σ_d ε_d
-   * (when on), regenerated from the same stream as value(i). `factors` must have length k.
+   * (when on), regenerated from the same streams as value(i). `factors` must have length k.
    */
   decompose(i: number, factors: Float64Array): { intercept: number; residual: number } {
     const { k } = this;
@@ -185,37 +247,36 @@ export class SampleGenerator {
     for (let d = 0; d < day; d++) this.nextDay(d, out); // the earlier days' u come first in the stream
     this.nextDay(day, out);
   }
-
 }
 
-const TWO32 = 4294967296;
-
 /**
- * The hot loop of value() for distribution 'normal': SampleStream.seedSample, nextInt and the ziggurat's fast path
+ * The hot loop of value() for distribution 'normal': SampleStream.seedBlock, nextInt and the ziggurat's fast path
  * inlined with the xoshiro state in local variables (V8 keeps them in registers); the rare slow path goes through the
- * stream object. Per day it draws z_R (and ε with the residual) and never the u's. Must stay bit-identical to value():
- * same draws in the same order, same floating-point operations.
+ * stream object. Each block is seeded once; samples of a block before `start` are drawn and dropped. Per day it draws
+ * z_R (and ε with the residual) and never the u's. Must stay bit-identical to value(): same draws in the same order,
+ * same floating-point operations.
  */
-function fillNormal(gen: SampleGenerator, start: number, count: number, out: Float64Array, at: number): void {
+function fillNormal(gen: SampleGenerator, start: number, count: number, out: Float64Array, states: Int32Array | undefined): void {
   const st = gen.stream;
   // local copies: a transpiler may turn imported bindings into getter calls
   const zk = ZK;
   const zw = ZW;
+  const block = BLOCK;
   const k0 = st.k0;
   const k1 = st.k1;
   const k2 = st.k2;
   const k3 = st.k3;
+  const blockKey = st.blockKey;
   const norm = gen.norm;
   const c = gen.c;
   const sd = gen.residualSd;
   const h = gen.simulation.horizon;
   const draws = sd > 0 ? 2 : 1;
-  // [start, start + count) shares its upper 32 bits (fill splits at multiples of 2^32)
-  const lo0 = start >>> 0;
-  const hiKey = st.hiKeyOf((start - lo0) / TWO32);
-  for (let t = 0; t < count; t++) {
-    // seedSample(start + t), fmix32 inlined five times; lo0 + t < 2^32, and `| 0` keeps its 32 bits
-    let x = ((lo0 + t) | 0) ^ hiKey;
+  const record = states !== undefined;
+  const end = start + count;
+  for (let b0 = Math.floor(start / block) * block; b0 < end; b0 += block) {
+    // seedBlock(b0 / block), fmix32 inlined five times
+    let x = ((b0 / block) ^ blockKey) | 0;
     x ^= x >>> 16; x = Math.imul(x, 0x85ebca6b); x ^= x >>> 13; x = Math.imul(x, 0xc2b2ae35); x ^= x >>> 16;
     let s0 = (x + k0) | 0;
     s0 ^= s0 >>> 16; s0 = Math.imul(s0, 0x85ebca6b); s0 ^= s0 >>> 13; s0 = Math.imul(s0, 0xc2b2ae35); s0 ^= s0 >>> 16;
@@ -226,46 +287,57 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
     let s3 = (x + k3) | 0;
     s3 ^= s3 >>> 16; s3 = Math.imul(s3, 0x85ebca6b); s3 ^= s3 >>> 13; s3 = Math.imul(s3, 0xc2b2ae35); s3 ^= s3 >>> 16;
     if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-    let r = 0;
-    for (let d = 0; d < h; d++) {
-      // l = 0: z_R (the day's factor part); l = 1: ε (residual only)
-      for (let l = 0; l < draws; l++) {
-        let v = 0;
-        for (;;) {
-          // two xoshiro128** outputs a, b
-          let m = Math.imul(s1, 5);
-          const a = Math.imul((m << 7) | (m >>> 25), 9);
-          let tt = s1 << 9;
-          s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= tt; s3 = (s3 << 11) | (s3 >>> 21);
-          m = Math.imul(s1, 5);
-          const b = Math.imul((m << 7) | (m >>> 25), 9);
-          tt = s1 << 9;
-          s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= tt; s3 = (s3 << 11) | (s3 >>> 21);
-          const iz = a & 255;
-          const u = (a >>> 9) * 536870912 + (b >>> 3);
-          if (u < zk[iz]) {
-            // branch-free sign (±1 from bit 8): a 50/50 branch here costs a misprediction every other normal
-            v = u * zw[iz] * (1 - ((a >>> 7) & 2));
-            break;
-          }
-          st.s0 = s0; st.s1 = s1; st.s2 = s2; st.s3 = s3;
-          const slow = st.normalSlow(iz, u);
-          s0 = st.s0; s1 = st.s1; s2 = st.s2; s3 = st.s3;
-          if (slow === slow) {
-            v = (a & 256) === 0 ? slow : -slow;
-            break;
-          }
-        }
-        if (l === 0) r += c + norm * v;
-        else r += sd * v;
+    const bEnd = Math.min(end, b0 + block);
+    for (let j = b0; j < bEnd; j++) {
+      const t = j - start; // < 0: a sample of the block before the range, drawn only to advance the stream
+      if (record && t >= 0) {
+        states![4 * t] = s0;
+        states![4 * t + 1] = s1;
+        states![4 * t + 2] = s2;
+        states![4 * t + 3] = s3;
       }
+      let r = 0;
+      for (let d = 0; d < h; d++) {
+        // l = 0: z_R (the day's factor part); l = 1: ε (residual only)
+        for (let l = 0; l < draws; l++) {
+          let v = 0;
+          for (;;) {
+            // two xoshiro128** outputs a, b
+            let m = Math.imul(s1, 5);
+            const a = Math.imul((m << 7) | (m >>> 25), 9);
+            let tt = s1 << 9;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= tt; s3 = (s3 << 11) | (s3 >>> 21);
+            m = Math.imul(s1, 5);
+            const b = Math.imul((m << 7) | (m >>> 25), 9);
+            tt = s1 << 9;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= tt; s3 = (s3 << 11) | (s3 >>> 21);
+            const iz = a & 255;
+            const u = (a >>> 9) * 536870912 + (b >>> 3);
+            if (u < zk[iz]) {
+              // branch-free sign (±1 from bit 8): a 50/50 branch here costs a misprediction every other normal
+              v = u * zw[iz] * (1 - ((a >>> 7) & 2));
+              break;
+            }
+            st.s0 = s0; st.s1 = s1; st.s2 = s2; st.s3 = s3;
+            const slow = st.normalSlow(iz, u);
+            s0 = st.s0; s1 = st.s1; s2 = st.s2; s3 = st.s3;
+            if (slow === slow) {
+              v = (a & 256) === 0 ? slow : -slow;
+              break;
+            }
+          }
+          if (l === 0) r += c + norm * v;
+          else r += sd * v;
+        }
+      }
+      if (t >= 0) out[t] = r;
     }
-    out[at + t] = r;
   }
 }
 
 /**
- * Contiguous ranges covering [0, N): shard s gets [⌊sN/S⌋, ⌊(s+1)N/S⌋). Every shard runs the same pass-1 selection
+ * Contiguous ranges covering [0, N): shard s starts at ⌊sN/S⌋, rounded down to a block edge when shards hold at least
+ * a block (rng.ts BLOCK). Every shard runs the same pass-1 selection
  * (selection.ts: value brackets around the needed ranks from the model's quantiles).
  */
 export function planShards(model: FactorModel, simulation: SimulationSettings, confidence: number[], runId?: string): ShardDescriptor[] {
@@ -275,9 +347,12 @@ export function planShards(model: FactorModel, simulation: SimulationSettings, c
   if (!Number.isSafeInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${simulation.shards}`);
   const selection = planSelection(n, confidence, returnLaw(model, simulation));
   const out: ShardDescriptor[] = [];
+  // shards of at least a block start on block edges, so no shard replays part of another's block
+  const align = n / shards >= BLOCK ? BLOCK : 1;
+  const edge = (s: number): number => (s === shards ? n : align * Math.floor(Math.floor((s * n) / shards) / align));
   for (let s = 0; s < shards; s++) {
-    const start = Math.floor((s * n) / shards);
-    const end = Math.floor(((s + 1) * n) / shards);
+    const start = edge(s);
+    const end = edge(s + 1);
     const d: ShardDescriptor = { shard: s, start, end, simulations: n, model, simulation, selection };
     if (runId !== undefined) d.runId = runId;
     out.push(d);
@@ -390,13 +465,22 @@ export function simulateShardPacked(d: ShardDescriptor, onProgress?: (done: numb
   const chunk = new Float64Array(Math.min(n, PROGRESS_CHUNK));
   const attributeBelow = d.selection.attributeBelow;
   const attribution = attributeBelow === null ? undefined : new Attribution(gen);
+  // block-stream states of the chunk's samples, so attribution regenerates a sample without replaying its block
+  const states = attribution === undefined ? undefined : new Int32Array(4 * chunk.length);
   for (let c0 = start; c0 < end; c0 += PROGRESS_CHUNK) {
     const c1 = Math.min(end, c0 + PROGRESS_CHUNK);
     const count = c1 - c0;
-    gen.fill(c0, count, chunk);
+    gen.fill(c0, count, chunk, states);
     scanChunk(chunk, count, bins.lo, invWidth, chunkCounts, counts, sums);
     bands.offer(chunk, count, c0);
-    if (attribution !== undefined) for (let t = 0; t < count; t++) if (chunk[t] < attributeBelow!) attribution.add(c0 + t);
+    if (attribution !== undefined) {
+      for (let t = 0; t < count; t++) {
+        if (chunk[t] < attributeBelow!) {
+          gen.restore(c0 + t, states!, t);
+          attribution.add(c0 + t);
+        }
+      }
+    }
     if (onProgress) onProgress(c1 - start, n);
   }
   const out: PackedPartial = { shard: d.shard, start, end, count: n, sum: sums[0], sumSquares: sums[1], selection: d.selection, ...bands.finish(), histogram: Array.from(counts) };

@@ -3,7 +3,7 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { describe, expect, it } from 'vitest';
 import { analyticRisk, reduceRisk } from '../../lambdas/engine/risk.ts';
 import { HISTOGRAM_BINS, histogramEdges, planShards, SampleGenerator, simulateShard, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
-import { SampleStream } from '../../lambdas/engine/rng.ts';
+import { BLOCK, SampleStream } from '../../lambdas/engine/rng.ts';
 import { ExactSum } from '../../lambdas/engine/exact-sum.ts';
 import { neededTail, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
 import { encodePartial, decodePacked } from '../../lambdas/engine/partial-codec.ts';
@@ -142,13 +142,17 @@ describe('simulateShard', () => {
     expect(gen.norm).toBeCloseTo(Math.sqrt(v), 15);
     expect(Math.abs(wNorm2 / v - 1)).toBeLessThan(1e-14);
     const stream = new SampleStream(normal.seed);
+    const own = new SampleStream(normal.seed);
     const f = new Float64Array(3);
     for (const i of [0, 5, 99_999, 2 ** 32 - 1]) {
-      stream.seedSample(i);
-      const zR = stream.normal();
+      // z_R: the (i mod BLOCK)-th normal of block ⌊i/BLOCK⌋'s stream (one normal per sample here); u: sample i's own stream
+      stream.seedBlock(Math.floor(i / BLOCK));
+      let zR = stream.normal();
+      for (let j = 0; j < i % BLOCK; j++) zR = stream.normal();
+      own.seedSample(i);
       const c = 0.9 * 0.0012 + 0.2 * 0.0006 + 0.15 * 0.0004 + 0.0002;
       expect(Math.abs(gen.value(i) - (c + gen.norm * zR))).toBeLessThan(1e-17);
-      const u = [stream.normal(), stream.normal(), stream.normal()];
+      const u = [own.normal(), own.normal(), own.normal()];
       const dot = u.reduce((s, x, l) => s + x * gen.unit[l], 0);
       const z = u.map((x, l) => gen.unit[l] * zR + x - gen.unit[l] * dot);
       gen.factorDay(i, f);
