@@ -8,10 +8,10 @@ import { makeDirectories } from '../lambdas/adapters/directories.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { makeS3Client } from '../lambdas/adapters/clients.ts';
 import type { RunRecord } from '../lambdas/engine/types.ts';
-import { startLocalStack } from '../lambdas/local/stack.ts';
+import { startLocalStack, type LocalStack } from '../lambdas/local/stack.ts';
 import { formatFit } from './cli/format.ts';
 import { money, pct, table } from './cli/text.ts';
 
@@ -24,6 +24,10 @@ const CONFIG = { start: '2023-01-03', end: '2024-04-30', value: 1_000_000 };
 const OUT_OF_SAMPLE = '2024-05-01:2025-09-25';
 const OUT_FILE = fileURLToPath(new URL('out/demo-run.json', ROOT));
 const REPORT_FILE = fileURLToPath(new URL('out/demo-report.html', ROOT));
+
+/** two later windows of the same upload, as two later days would run them: three runs on the history page */
+const LATER_ENDS = ['2024-05-31', '2024-06-28'];
+const HISTORY_DIR = fileURLToPath(new URL('out/demo-reports/', ROOT));
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -136,12 +140,39 @@ async function main(): Promise<number> {
       console.log(bt);
     }
     console.log('');
+    console.log(await historySection(stack, s3, runId));
+    console.log('');
     console.log(`demo done in ${seconds(performance.now() - t0)}`);
     return 0;
   } finally {
     s3.destroy();
     await stack.stop();
   }
+}
+
+/**
+ * Re-runs the upload for LATER_ENDS over POST /runs, then copies the bucket's reports/ (the history page and the three
+ * reports it links to) to out/demo-reports/, so the page still opens, links included, once the stack has stopped.
+ */
+async function historySection(stack: LocalStack, s3: S3Client, firstRunId: string): Promise<string> {
+  const runIds = [firstRunId];
+  for (const end of LATER_ENDS) {
+    const res = await fetch(`${stack.apiUrl}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ portfolioId: PORTFOLIO, key: UPLOAD_KEY, settings: { end } }) });
+    const { runId } = (await res.json()) as { runId: string };
+    const done = await stack.waitForRun(runId, 60_000);
+    if (done.status !== 'SUCCEEDED') return `history: the run to ${end} ${done.status}: ${done.error}`;
+    runIds.push(runId);
+  }
+  const get = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }))).Body!.transformToString();
+  makeDirectories(`${HISTORY_DIR}${PORTFOLIO}`);
+  for (const id of runIds) await writeFile(`${HISTORY_DIR}${id}.html`, await get(`reports/${id}.html`));
+  const page = `${HISTORY_DIR}${PORTFOLIO}/index.html`;
+  await writeFile(page, await get(`reports/${PORTFOLIO}/index.html`));
+  return [
+    `History: ${runIds.length} runs of ${PORTFOLIO} (windows ending ${CONFIG.end}, ${LATER_ENDS.join(', ')}), stored at s3://${stack.bucket}/reports/${PORTFOLIO}/index.html`,
+    `  while the stack runs: ${stack.apiUrl}/portfolios/${PORTFOLIO}/history (JSON with Accept: application/json; ${stack.apiUrl}/ lists the portfolios)`,
+    `  kept offline:         file://${page}`,
+  ].join('\n');
 }
 
 main().then(
