@@ -312,7 +312,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await pool.ready;
     log(`S3        ${s3Endpoint}  bucket ${bucket} (data ${dataDir})`);
     log(`DynamoDB  ${dynamodbEndpoint}  table ${table}`);
-    log(`API       ${apiUrl}  (POST /runs, GET /runs/{runId}, GET /runs/{runId}/report, GET /portfolios/{portfolioId}/runs)`);
+    log(`API       ${apiUrl}  (POST /runs, GET /runs/{runId}, GET /runs/{runId}/report, GET /portfolios/{portfolioId}/runs, GET /portfolios/{portfolioId}/history, GET /)`);
     log(`schedule  ${scheduleCron ? `${scheduleCron} UTC${job ? `, next ${job.nextRun()?.toISOString()}` : ''}` : 'off'}; portfolios: ${portfolios.join(', ') || '(none)'}`);
     log(`workers   ${workers} step worker thread${workers === 1 ? '' : 's'}`);
 
