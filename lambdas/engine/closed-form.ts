@@ -10,3 +10,11 @@ import type { SimulationSettings } from './types.ts';
 export function usesStudentTClosedForm(sim: Pick<SimulationSettings, 'distribution' | 'df' | 'horizon' | 'residual'>): sim is typeof sim & { df: number } {
   return sim.distribution === 't' && sim.horizon === 1 && sim.residual === 'none' && sim.df !== null && sim.df > 2;
 }
+
+/** The name of the run's closed form, as the CLI and report print it. */
+export function closedFormName(sim: Pick<SimulationSettings, 'distribution' | 'df' | 'horizon' | 'residual'>): string {
+  if (usesStudentTClosedForm(sim)) return 'Student-t closed form';
+  if (sim.distribution === 't' && sim.horizon === 1) return 'exact t + normal residual, 1-D quadrature';
+  if (sim.distribution === 't') return 'normal APPROXIMATION: a sum of t days has no closed form';
+  return 'normal closed form';
+}

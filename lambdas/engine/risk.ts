@@ -8,18 +8,21 @@
 // - standardError of var: the width of that interval / (2·1.96) (order-statistic based, no density estimate)
 // - analyticVar/analyticEs: closed forms. Normal model, h days: mean h·m, sd sqrt(h)·σ with m = βᵀμ (+ α with
 //   intercept), σ² = βᵀΣβ (+ s² with residual normal). Distribution 't' with h = 1 and no residual: the Student-t
-//   closed form (scaled to covariance Σ); otherwise 't' still reports the normal closed form (a sum of t days or t plus
-//   a normal residual has no closed form).
+//   closed form (scaled to covariance Σ); 't' plus a normal residual at h = 1: the exact 1-D quadrature over the χ²
+//   mixing variable (models/t-mixture.ts). A sum of h > 1 t days has no closed form: 't' then reports the normal one
+//   as `analytic: "approximation"` (no z-score against it).
 // Attribution is for the first confidence level (0.99 by default):
 // - componentVar (Euler, closed form): analyticVar = −h·m + κ·sqrt(h)·σ with κ = −z_q (or the t analogue), so
 //   componentVar_j = −h β_j μ_j + κ sqrt(h) β_j (Σβ)_j / σ, "intercept" = −h α, "residual" = κ sqrt(h) s² / σ;
-//   they sum to analyticVar exactly.
+//   they sum to analyticVar exactly. For t plus residual the two κ's are the quadrature's ∂VaR/∂a and ∂VaR/∂s (VaR is
+//   homogeneous of degree 1 in (m, a, s)), so the components again sum to the exact analyticVar.
 // - componentEs_j = −(exact sum over the ⌈Nq⌉ tail samples of β_j Σ_d F_{j,d})/⌈Nq⌉, each regenerated from (seed,
 //   sample index): in the shards below the attribution bracket, here inside it; "intercept" = −h α and "residual" =
 //   the same over Σ_d ε_d; they sum to es (up to rounding).
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { mixtureRisk } from './models/t-mixture.ts';
 import { selectExactly } from './selection.ts';
 import { Attribution, dailyMoments, histogramEdges, SampleGenerator, simulateShardPacked } from './simulate.ts';
 import { stressTest } from './stress.ts';
@@ -49,10 +52,15 @@ export function levelKey(confidence: number): string {
 export interface Analytic {
   var: number;
   es: number;
-  /** κ with var = −h·m + κ·sqrt(h)·σ */
+  /** κ with var = −h·m + κ·sqrt(h)·σ (normal and Student-t forms) */
   kappa: number;
   mean: number;
   sd: number;
+  /** Euler: ∂var/∂(βᵀΣβ) and ∂var/∂s² times 2, so componentVar_j = −hβ_jμ_j + factorKappa·β_j(Σβ)_j, residual = residualKappa·s² */
+  factorKappa: number;
+  residualKappa: number;
+  /** false when no closed form of this model exists and var/es are the normal approximation (t over h > 1 days) */
+  exact: boolean;
 }
 
 /** Closed-form VaR/ES (see the header comment for which model). */
@@ -61,6 +69,19 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
   const h = simulation.horizon;
   const { mean: m, variance } = dailyMoments(model, simulation);
   const sd = Math.sqrt(variance);
+  if (simulation.distribution === 't' && h === 1 && simulation.residual === 'normal' && simulation.df !== null) {
+    // t factors plus a normal residual: exact by the 1-D quadrature over the χ² mixing variable
+    const nu = simulation.df;
+    const factorVariance = variance - model.residualVariance;
+    const a = Math.sqrt(((nu - 2) / nu) * factorVariance);
+    const s = Math.sqrt(model.residualVariance);
+    const r = mixtureRisk(m, a, s, nu, q);
+    return {
+      var: r.var, es: r.es, kappa: (r.var + m) / sd, mean: m, sd, exact: true,
+      factorKappa: a > 0 ? (r.dVarDa * (nu - 2)) / (nu * a) : 0,
+      residualKappa: s > 0 ? r.dVarDs / s : 0,
+    };
+  }
   let kappa: number;
   let esKappa: number;
   if (simulation.distribution === 't' && h === 1 && simulation.residual === 'none' && simulation.df !== null) {
@@ -75,7 +96,11 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
     esKappa = normalPdf(zq, 0, 1) / q;
   }
   const rootH = Math.sqrt(h);
-  return { var: -h * m + kappa * rootH * sd, es: -h * m + esKappa * rootH * sd, kappa, mean: m, sd };
+  const euler = sd > 0 ? (kappa * rootH) / sd : 0;
+  return {
+    var: -h * m + kappa * rootH * sd, es: -h * m + esKappa * rootH * sd, kappa, mean: m, sd,
+    factorKappa: euler, residualKappa: euler, exact: simulation.distribution !== 't' || h === 1,
+  };
 }
 
 /**
@@ -122,6 +147,7 @@ export function reduceRisk(
       es,
       analyticVar: an.var,
       analyticEs: an.es,
+      analytic: an.exact ? 'exact' : 'approximation',
       standardError: (hi - lo) / (2 * 1.96),
       ci95: [-hi, -lo],
     };
@@ -150,7 +176,6 @@ function attribute(
   const k = model.factors.length;
   const h = simulation.horizon;
   const an = analyticRisk(model, simulation, confidence);
-  const rootH = Math.sqrt(h);
   const out: Record<string, { componentVar: number; componentEs: number }> = {};
   const { esCount } = tailRanks(n, confidence);
   // the shards summed their samples below the attribution bracket; the bracket's own ES samples are decomposed here
@@ -165,13 +190,13 @@ function attribute(
     let sb = 0;
     for (let i = 0; i < k; i++) sb += model.cov[j][i] * model.beta[i];
     out[model.factors[j]] = {
-      componentVar: -h * model.beta[j] * model.mu[j] + (an.kappa * rootH * model.beta[j] * sb) / an.sd,
+      componentVar: -h * model.beta[j] * model.mu[j] + an.factorKappa * model.beta[j] * sb,
       componentEs: -sums.factors[j].value() / esCount,
     };
   }
   if (simulation.intercept) out.intercept = { componentVar: -h * model.alpha, componentEs: -h * model.alpha };
   if (simulation.residual === 'normal') {
-    out.residual = { componentVar: (an.kappa * rootH * model.residualVariance) / an.sd, componentEs: -sums.residual.value() / esCount };
+    out.residual = { componentVar: an.residualKappa * model.residualVariance, componentEs: -sums.residual.value() / esCount };
   }
   return out;
 }

@@ -5,14 +5,10 @@ import type { Timings } from '../contracts/run.ts';
 import { reduceRisk, type Reduced, type ReduceOptions } from './risk.ts';
 import { planShards, simulateShardPacked } from './simulate.ts';
 import { TailMerger } from './tail.ts';
-import { InputError, type FactorModel, type FitResult, type Regression, type RunResult, type SimulationSettings } from './types.ts';
+import type { FactorModel, FitResult, Regression, RunResult, SimulationSettings } from './types.ts';
 
 /** The simulation part of the settings (df is null unless distribution is 't'). */
 export function simulationSettings(settings: Settings): SimulationSettings {
-  if (settings.model !== 'normal') {
-    // the models are forecastDay's (engine/models) so far; the run pipeline wires them in the next change
-    throw new InputError('settings', 1, 1, `setting "model": the run simulates model "normal" only so far; "${settings.model}" is available to the backtest (forecastDay)`);
-  }
   return {
     simulations: settings.simulations,
     shards: settings.shards,

@@ -36,7 +36,9 @@ export function stressTest(model: FactorModel, shock: Record<string, number>): S
   let conditional = 0;
   const factors: Record<string, number> = {};
   model.factors.forEach((name, j) => {
-    const value = F[space.factors.indexOf(name)];
+    const at = space.factors.indexOf(name);
+    if (at < 0) return; // the pseudo-factor "residual" of ewma-t/garch-t (models/run.ts): E[ε] = 0, like the residual
+    const value = F[at];
     conditional += model.beta[j] * value;
     if (Object.hasOwn(shock, name)) direct += model.beta[j] * shock[name]; // not `in`: a factor named toString is no shock
     factors[name] = value;

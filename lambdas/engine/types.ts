@@ -1,5 +1,6 @@
 // The contracts of varstream: one name per concept, the same in code, JSON, DynamoDB and README.
 // Every module of the engine, the handlers and the local stack codes against these types.
+import type { ModelName } from './models/types.ts';
 
 // InputError lives with the other user-facing errors; re-exported here for the engine's many importers.
 export { InputError } from '../contracts/errors.ts';
@@ -122,6 +123,12 @@ export interface SimulationSettings {
   residual: ResidualMode;
   intercept: boolean;
   horizon: number;
+  /** the risk model (README "Models"); absent = "normal" */
+  model?: ModelName;
+  /** EWMA decay of ewma / ewma-t */
+  lambda?: number;
+  /** fitted parameters of the model (ν as df; GARCH omega, alpha, beta and the day's variance) */
+  parameters?: Record<string, number>;
 }
 
 /**
@@ -211,6 +218,8 @@ export interface RiskLevel {
   es: number;
   analyticVar: number;
   analyticEs: number;
+  /** 'exact': analyticVar/analyticEs are this model's closed form; 'approximation': the normal one (t over h > 1 days) */
+  analytic?: 'exact' | 'approximation';
   standardError: number;
   ci95: [number, number];
   /** money amounts when settings.value is given */

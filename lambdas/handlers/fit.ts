@@ -8,6 +8,7 @@ import { readReturns } from '../engine/csv.ts';
 import { factorModel, fitModel } from '../engine/fit.ts';
 import { simulationSettings } from '../engine/run.ts';
 import { planShards } from '../engine/simulate.ts';
+import { checkRunnable, modelRunFor } from '../engine/models/run.ts';
 import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../engine/types.ts';
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
 import { RunAlreadyFinished } from '../contracts/errors.ts';
@@ -52,6 +53,7 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
 
   const t0 = performance.now();
   const settings = await loadSettings(run, deps);
+  checkRunnable(settings, `config/${portfolioId}.json`);
   const object = await deps.objects.openObject(input.bucket, input.key, input.versionId, input.etag);
   if (object.size > settings.maxFileBytes) {
     // the body is never read: end it, or its socket stays checked out of the client's pool
@@ -66,8 +68,12 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
   });
   const t1 = performance.now();
   const fit = fitModel(data, settings);
-  const model = factorModel(fit, data);
-  const simulation = simulationSettings(settings);
+  // models other than "normal" read the whole history up to the window's end: a second pass over the same version
+  const history = async (end: string) => {
+    const again = await deps.objects.openObject(input.bucket, input.key, input.versionId, input.etag ?? object.etag);
+    return readReturns(again.body, input.key, { ...settings, start: undefined, end });
+  };
+  const { model, simulation } = await modelRunFor(settings, fit, factorModel(fit, data), simulationSettings(settings), history);
   const descriptors = planShards(model, simulation, settings.confidence, runId);
   const t2 = performance.now();
 

@@ -102,7 +102,7 @@ export function ewmaPath(h: ModelHistory, fitted: FittedFactorModel, lambda: num
   const l1 = 1 - lambda;
   for (let s = start + 1; s <= n; s++) {
     const p = s - 1;
-    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) S[a][b] = lambda * S[a][b] + l1 * F[a][p] * F[b][p];
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) S[a][b] = lambda * S[a][b] + l1 * (F[a][p] * F[b][p]); // (F_a·F_b) first: exactly symmetric
     v = lambda * v + l1 * e[p] * e[p];
     record(s);
   }

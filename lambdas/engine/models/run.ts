@@ -1,0 +1,121 @@
+// What a run simulates for each model: the model's forecast for the day after the fit window, written as the
+// FactorModel + SimulationSettings the Monte Carlo streams already draw from, so every model runs through the same
+// reproducible, shard-invariant pipeline and its analyticVar is that model's own closed form:
+// - normal: unchanged (the paper's model, bit-identical).
+// - t: F ~ t_ν(μ, Ψ) by ECME on the fit window (cov = νΨ/(ν − 2)), residual N(0, s²); closed form: the quadrature.
+// - ewma: F ~ N(0, Σ_t), residual N(0, v_t) (RiskMetrics at the forecast day); h days are h iid days (√h rule).
+// - ewma-t, garch-t: the whole day is σ·unit-variance t, so the residual joins the t scale as a pseudo-factor named
+//   "residual" (β = 1, variance v_t, uncorrelated) and the simulation has no separate residual. ewma-t: Σ_t, v_t.
+//   garch-t: the fit window's Σ and s² scaled by one factor to the GARCH variance σ²_t (the factor shares stay the
+//   window's); for h > 1 days the scale is the mean of the GARCH variance forecasts over the h days, and the days are
+//   drawn iid — an approximation of GARCH's path dependence, labelled as such (no exact multi-day form).
+// - hs, fhs: exact one-day enumerations (forecastDay); the run does not simulate them.
+import type { Settings } from '../config.ts';
+import { InputError, type FactorModel, type FitResult, type ReturnsData, type SimulationSettings } from '../types.ts';
+import { ewmaTDf } from './ewma-t.ts';
+import { garchVariance, scheduledGarch } from './garch-t.ts';
+import { ewmaPath } from './history.ts';
+import { windowT } from './student-t.ts';
+import { fittedOf, historyOf } from './index.ts';
+import type { FittedFactorModel, ModelHistory } from './types.ts';
+
+export interface ModelRun {
+  model: FactorModel;
+  simulation: SimulationSettings;
+}
+
+/** The pseudo-factor that carries the residual inside a t scale (ewma-t, garch-t); never a real factor (csv refuses it). */
+export const RESIDUAL_FACTOR = 'residual';
+
+/** Refuses what a run cannot do with this model, naming the setting (before anything is read). */
+export function checkRunnable(settings: Pick<Settings, 'model' | 'horizon'>, file = 'settings'): void {
+  if (settings.model === 'hs' || settings.model === 'fhs') {
+    throw new InputError(file, 1, 1, `setting "model": "${settings.model}" is an exact one-day enumeration for the backtest (varstream backtest --models); a run simulates normal, t, ewma, ewma-t or garch-t`);
+  }
+}
+
+export function prepareModelRun(settings: Settings, base: FactorModel, simulation: SimulationSettings, history: ModelHistory, fitted: FittedFactorModel): ModelRun {
+  checkRunnable(settings);
+  const k = base.factors.length;
+  const zeros = new Array<number>(k).fill(0);
+  const sim: SimulationSettings = { ...simulation, model: settings.model };
+  switch (settings.model) {
+    case 'normal':
+      return { model: base, simulation: sim };
+    case 't': {
+      const t = windowT(history, fitted, settings.df);
+      const c = t.df / (t.df - 2);
+      return {
+        model: { ...base, mu: t.mu, cov: t.dispersion.map((r) => r.map((v) => c * v)) },
+        simulation: { ...sim, distribution: 't', df: t.df, residual: 'normal', parameters: { df: t.df } },
+      };
+    }
+    case 'ewma': {
+      const p = ewmaPath(history, fitted, settings.lambda);
+      const n = history.portfolio.length;
+      return {
+        model: { ...base, mu: zeros, cov: p.cov, residualVariance: p.residualVar[n] },
+        simulation: { ...sim, lambda: settings.lambda, distribution: 'normal', df: null, residual: 'normal', intercept: false },
+      };
+    }
+    case 'ewma-t': {
+      const p = ewmaPath(history, fitted, settings.lambda);
+      const n = history.portfolio.length;
+      const nu = settings.df ?? ewmaTDf(history, fitted, settings.lambda, p);
+      return {
+        model: withResidualFactor(base, p.cov, p.residualVar[n]),
+        simulation: { ...sim, lambda: settings.lambda, distribution: 't', df: nu, residual: 'none', intercept: false, parameters: { df: nu } },
+      };
+    }
+    case 'garch-t': {
+      const { fit, x } = scheduledGarch(history, fitted, settings.df);
+      const h = settings.horizon;
+      const next = garchVariance(x, fit);
+      const persistence = fit.alpha + fit.beta;
+      const longRun = fit.omega / (1 - persistence);
+      let mean = 0;
+      for (let d = 0; d < h; d++) mean += longRun + persistence ** d * (next - longRun);
+      mean /= h;
+      let window = base.residualVariance;
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) window += base.beta[i] * base.cov[i][j] * base.beta[j];
+      const g = mean / window;
+      return {
+        model: withResidualFactor(base, base.cov.map((r) => r.map((v) => g * v)), g * base.residualVariance),
+        simulation: {
+          ...sim, distribution: 't', df: fit.df, residual: 'none', intercept: false,
+          parameters: { omega: fit.omega, alpha: fit.alpha, beta: fit.beta, df: fit.df, variance: next },
+        },
+      };
+    }
+    default:
+      throw new InputError('settings', 1, 1, `setting "model": "${settings.model}" cannot be simulated`);
+  }
+}
+
+/** Zero-mean factors with covariance cov plus the pseudo-factor "residual" (β 1, variance v, uncorrelated). */
+function withResidualFactor(base: FactorModel, cov: number[][], v: number): FactorModel {
+  const k = base.factors.length;
+  return {
+    ...base,
+    factors: [...base.factors, RESIDUAL_FACTOR],
+    beta: [...base.beta, 1],
+    mu: new Array<number>(k + 1).fill(0),
+    cov: [...cov.map((r) => [...r, 0]), [...new Array<number>(k).fill(0), v]],
+    residualVariance: v,
+  };
+}
+
+/**
+ * The run's model for any setting: "normal" as fitted (nothing more is read); the others read the file's whole history
+ * up to the fit window's end through `readHistory` (the CLI's file, the pipeline's S3 object: this module does no I/O).
+ */
+export async function modelRunFor(
+  settings: Settings, fit: FitResult, base: FactorModel, simulation: SimulationSettings,
+  readHistory: (end: string) => Promise<ReturnsData>,
+): Promise<ModelRun> {
+  if (settings.model === 'normal') return { model: base, simulation: { ...simulation, model: 'normal' } };
+  checkRunnable(settings);
+  const all = await readHistory(fit.window.end);
+  const history = historyOf(all, base.factors);
+  return prepareModelRun(settings, base, simulation, history, fittedOf(base, history, fit.window.start, fit.window.end));
+}

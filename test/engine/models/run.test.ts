@@ -1,0 +1,82 @@
+// The run side of the models: what each model simulates, its exact closed form next to the Monte Carlo number, and
+// Euler components that sum to the model's own VaR (residual row included).
+import { describe, expect, it } from 'vitest';
+import { parseSettings } from '../../../lambdas/engine/config.ts';
+import { forecastDay } from '../../../lambdas/engine/models/index.ts';
+import { prepareModelRun } from '../../../lambdas/engine/models/run.ts';
+import { analyticRisk, reduceRisk } from '../../../lambdas/engine/risk.ts';
+import { simulationSettings } from '../../../lambdas/engine/run.ts';
+import { planShards, simulateShardPacked } from '../../../lambdas/engine/simulate.ts';
+import { neededTail, TailMerger } from '../../../lambdas/engine/tail.ts';
+import type { FactorModel, SimulationSettings } from '../../../lambdas/engine/types.ts';
+import { expectRelative, loadCase } from './fixture.ts';
+
+const LEVELS = [0.99, 0.975, 0.95];
+
+async function prepared(model: string, extra: Record<string, unknown> = {}) {
+  const { fx, history, fitted, at } = await loadCase('tech11');
+  const settings = parseSettings({ model, simulations: 200_000, seed: 11, ...extra });
+  // the window's FactorModel as factorModel() builds it (μ and Σ are only used by "normal")
+  const base: FactorModel = { factors: fx.factors, beta: fx.beta, alpha: fx.alpha, residualVariance: fx.residualVariance, mu: [0, 0, 0], cov: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+  const h = at(fitted.fitEnd);
+  return { fx, history, fitted, h, ...prepareModelRun(settings, base, simulationSettings(settings), h, fitted) };
+}
+
+function monteCarlo(model: FactorModel, simulation: SimulationSettings) {
+  const merger = new TailMerger(simulation.simulations, neededTail(simulation.simulations, LEVELS));
+  for (const d of planShards(model, simulation, LEVELS)) merger.add(simulateShardPacked(d));
+  return reduceRisk(merger, model, simulation, LEVELS);
+}
+
+/** Σ_j componentVar_j from the closed form's Euler coefficients. */
+function eulerSum(model: FactorModel, simulation: SimulationSettings, c: number): number {
+  const an = analyticRisk(model, simulation, c);
+  const k = model.factors.length;
+  let sum = simulation.residual === 'normal' ? an.residualKappa * model.residualVariance : 0;
+  for (let j = 0; j < k; j++) {
+    let sb = 0;
+    for (let i = 0; i < k; i++) sb += model.cov[j][i] * model.beta[i];
+    sum += -simulation.horizon * model.beta[j] * model.mu[j] + an.factorKappa * model.beta[j] * sb;
+  }
+  if (simulation.intercept) sum -= simulation.horizon * model.alpha;
+  return sum;
+}
+
+describe('models in the run', () => {
+  it('t: analyticVar/Es are the quadrature (= scipy.quad to 1e-8), Euler components sum to it at every level, MC within 3 SE', async () => {
+    const { fx, model, simulation } = await prepared('t');
+    expect(simulation).toMatchObject({ model: 't', distribution: 't', residual: 'normal' });
+    const mc = monteCarlo(model, simulation);
+    for (const c of LEVELS) {
+      const k = String(c);
+      const r = mc.risk[k];
+      expect(r.analytic).toBe('exact');
+      expectRelative(r.analyticVar, fx.t.var[k], 1e-8, `t VaR ${k}`);
+      expectRelative(r.analyticEs, fx.t.es[k], 1e-8, `t ES ${k}`);
+      expect(Math.abs(eulerSum(model, simulation, c) - r.analyticVar)).toBeLessThan(1e-12);
+      expect(Math.abs(r.var - r.analyticVar)).toBeLessThan(3 * r.standardError);
+    }
+    const parts = Object.values(mc.attribution).reduce((s, a) => s + a.componentVar, 0);
+    expect(Object.keys(mc.attribution)).toEqual([...fx.factors, 'residual']);
+    expect(Math.abs(parts - mc.risk['0.99'].analyticVar)).toBeLessThan(1e-12);
+  });
+
+  it('t over 10 days: no closed form, so the normal one is labelled an approximation', async () => {
+    const { model, simulation } = await prepared('t', { horizon: 10 });
+    expect(analyticRisk(model, simulation, 0.99).exact).toBe(false);
+  });
+
+  it('ewma, ewma-t, garch-t: the simulated model has the forecast of the day after the window as its exact closed form', async () => {
+    for (const name of ['ewma', 'ewma-t', 'garch-t'] as const) {
+      const { model, simulation, h, fitted } = await prepared(name);
+      const f = forecastDay(name, h, fitted, { lambda: 0.94 }, LEVELS);
+      for (const c of LEVELS) {
+        const an = analyticRisk(model, simulation, c);
+        expect(an.exact).toBe(true);
+        expectRelative(an.var, f.var[String(c)], 1e-12, `${name} VaR ${c}`);
+        expectRelative(an.es, f.es[String(c)], 1e-12, `${name} ES ${c}`);
+        expect(Math.abs(eulerSum(model, simulation, c) - an.var)).toBeLessThan(1e-12);
+      }
+    }
+  });
+});

@@ -1,0 +1,88 @@
+// The risk models through the local stack, from an upload: config/<portfolioId>.json {"model": "ewma"} ends SUCCEEDED
+// with the EWMA numbers (its analyticVar is forecastDay's ewma VaR for the day after the window, the CLI's JSON is the
+// same), a run asking for an enumeration model ends FAILED naming the setting, and POST /runs refuses a bad model (400).
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { makeS3Client } from '../../lambdas/adapters/clients.ts';
+import { readReturns } from '../../lambdas/engine/csv.ts';
+import { forecastDay, fittedOf, historyOf } from '../../lambdas/engine/models/index.ts';
+import type { RunRecord } from '../../lambdas/engine/types.ts';
+import { startLocalStack, type LocalStack } from '../../lambdas/local/stack.ts';
+
+const CSV = readFileSync(new URL('../../data/tech11.csv', import.meta.url), 'utf-8');
+const WINDOW = { start: '2023-01-03', end: '2024-04-30' };
+let stack: LocalStack;
+let s3: S3Client;
+
+async function put(key: string, body: string): Promise<string> {
+  return (await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }))).ETag!;
+}
+
+beforeAll(async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'varstream-models-'));
+  stack = await startLocalStack({ dataDir, removeDataOnStop: true, apiPort: 0, s3Port: 0, dynamodbPort: 0, workers: 1, scheduleCron: null, logLevel: 'SILENT' });
+  s3 = makeS3Client(stack.env);
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await stack?.stop();
+});
+
+describe('models through the local stack', () => {
+  it('an upload with config {"model": "ewma"} ends SUCCEEDED with the EWMA forecast of the day after the window', async () => {
+    await put('config/ewma11.json', JSON.stringify({ ...WINDOW, model: 'ewma', seed: 7, simulations: 20_000 }));
+    const key = 'uploads/ewma11/2024-04-30.csv';
+    const record = await stack.waitForRun(stack.uploadRunId(key, await put(key, CSV)), 60_000);
+    expect(record.error).toBeUndefined();
+    expect(record.status).toBe('SUCCEEDED');
+    const run = (await (await fetch(`${stack.apiUrl}/runs/${record.runId}`)).json()) as RunRecord;
+    expect(run.simulation).toMatchObject({ model: 'ewma', lambda: 0.94, residual: 'normal', intercept: false });
+
+    // the same forecast, in process: the whole history up to the window's end, betas of the window
+    const all = await readReturns(createReadStream('data/tech11.csv'), 'data/tech11.csv', { portfolio: 'portfolio', prices: false, log: false, end: WINDOW.end });
+    const history = historyOf(all, run.model!.factors);
+    const fitted = fittedOf(run.model!, history, WINDOW.start, WINDOW.end);
+    const f = forecastDay('ewma', history, fitted, { lambda: 0.94 }, [0.99, 0.975, 0.95]);
+    for (const c of ['0.99', '0.975', '0.95']) {
+      expect(Math.abs(run.risk![c].analyticVar / f.var[c] - 1)).toBeLessThan(1e-12);
+      expect(Math.abs(run.risk![c].analyticEs / f.es[c] - 1)).toBeLessThan(1e-12);
+      expect(run.risk![c].analytic).toBe('exact');
+      // the Monte Carlo number is within 4 standard errors of its own model's exact value
+      expect(Math.abs(run.risk![c].var - f.var[c])).toBeLessThan(4 * run.risk![c].standardError);
+    }
+    // the EWMA forecast is not the paper's static one
+    const normal = forecastDay('normal', history, fitted, { lambda: 0.94 }, [0.99]);
+    expect(Math.abs(f.var['0.99'] - normal.var['0.99'])).toBeGreaterThan(1e-3);
+    // component VaRs (with the residual row) sum to the model's own VaR
+    const parts = Object.values(run.attribution!).reduce((s, a) => s + a.componentVar, 0);
+    expect(Object.keys(run.attribution!)).toContain('residual');
+    expect(Math.abs(parts - run.risk!['0.99'].analyticVar)).toBeLessThan(1e-14);
+  });
+
+  it('a config asking for hs in a run ends FAILED naming the setting; POST /runs refuses an unknown model with 400', async () => {
+    await put('config/hs11.json', JSON.stringify({ ...WINDOW, model: 'hs' }));
+    const key = 'uploads/hs11/2024-04-30.csv';
+    const record = await stack.waitForRun(stack.uploadRunId(key, await put(key, CSV)), 60_000);
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toMatch(/^config\/hs11\.json:1:1: setting "model": "hs" is an exact one-day enumeration/);
+    const res = await fetch(`${stack.apiUrl}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ portfolioId: 'ewma11', key: 'uploads/ewma11/2024-04-30.csv', settings: { model: 'garch' } }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/setting "model"/);
+    const lam = await fetch(`${stack.apiUrl}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ portfolioId: 'ewma11', key: 'uploads/ewma11/2024-04-30.csv', settings: { model: 'ewma', lambda: 1.5 } }),
+    });
+    expect(lam.status).toBe(400);
+    expect(((await lam.json()) as { error: string }).error).toMatch(/setting "lambda"/);
+  });
+});
