@@ -110,7 +110,9 @@ export function register(program: Command): void {
       }
       const settings = settingsFromOptions(opts, runFlags(opts));
       const run = await runLocal(csv, settings, workers, !opts.json);
-      if (opts.report !== undefined) writeReport(opts.report, renderReport(run));
+      // the report names its subject: the file, when it ran, the settings (no run id or bucket on the command line)
+      const subject = { portfolioId: run.portfolio, input: { key: csv }, createdAt: new Date().toISOString(), settings };
+      if (opts.report !== undefined) writeReport(opts.report, renderReport(run, { subject }));
       process.stdout.write(opts.json ? toJson(run) : formatRun(run, settings));
     }),
   );

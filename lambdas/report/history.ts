@@ -1,7 +1,7 @@
 // A portfolio's VaR history page and the portfolios index: pure functions of the runs' history entries (one small
 // JSON per successful run, written by Reduce). Same rules as the run report: one file, inline SVG, no script, CSP-locked.
 import type { RunRecord, RunResult, SimulationSettings } from '../engine/types.ts';
-import { levelKeys, money, pct, pctLevel, utc } from './format.ts';
+import { levelKeys, money, pct, pctLevel, pp, utc } from './format.ts';
 import { CSP, STYLE } from './style.ts';
 import { PALETTE, axes, c, clip, escapeHtml, extent, figure, pad, plot, polyline, type LegendItem } from './svg.ts';
 import { VARSTREAM_VERSION } from './version.ts';
@@ -119,12 +119,7 @@ export function renderHistory(portfolioId: string, entries: HistoryEntry[], opti
   const changed = modelChanges(runs);
   const last = runs[runs.length - 1];
   const title = `${portfolioId} VaR history`;
-  const levels = last ? levelKeys(last.risk) : [];
-  const summary = last
-    ? `<p class="big">Latest run ${escapeHtml(utc(last.createdAt))}, data to ${escapeHtml(last.window.end)}: ${levels
-        .map((k) => `VaR ${escapeHtml(pctLevel(k))} <strong>${pct(last.risk[k].var)}</strong>, ES ${pct(last.risk[k].es)}`)
-        .join(' · ')}</p>`
-    : '<p>No successful run yet.</p>';
+  const summary = last ? summaryBox(runs) : '<p>No successful run yet.</p>';
   const sections = runs.length
     ? [
         `<section id="var-history"><h2>VaR and ES over the runs</h2>${varChart(runs, changed)}</section>`,
@@ -153,6 +148,24 @@ ${sections.join('\n')}
 </body>
 </html>
 `;
+}
+
+/** The latest numbers against the run before and the run about a month before (by data end date). */
+function summaryBox(runs: HistoryEntry[]): string {
+  const last = runs[runs.length - 1];
+  const prev = runs.length > 1 ? runs[runs.length - 2] : undefined;
+  const monthAgo = new Date(Date.parse(last.window.end) - 28 * 86_400_000).toISOString().slice(0, 10);
+  const month = [...runs].reverse().find((r) => r.window.end <= monthAgo);
+  const levels = levelKeys(last.risk);
+  const change = (e: HistoryEntry | undefined, k: string) => (e?.risk[k] ? pp(last.risk[k].var - e.risk[k].var) : '—');
+  const rows = levels
+    .map((k) => `<tr><th scope="row">${escapeHtml(pctLevel(k))}</th><td>${pct(last.risk[k].var)}</td><td>${pct(last.risk[k].es)}</td><td>${money(last.risk[k].varValue)}</td><td>${change(prev, k)}</td><td>${change(month, k)}</td></tr>`)
+    .join('');
+  const since = (e: HistoryEntry | undefined) => (e ? ` (data to ${escapeHtml(e.window.end)})` : '');
+  const warnings = last.warnings.length ? `<ul class="warnings">${last.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
+  return `<section id="summary" class="summary"><h2>Latest run: data to ${escapeHtml(last.window.end)}, ${escapeHtml(utc(last.createdAt))}</h2>
+<div class="table-wrap"><table id="latest"><thead><tr><th>Level</th><th>VaR</th><th>ES</th><th>VaR amount</th><th>VaR vs previous run${since(prev)}</th><th>VaR vs a month before${since(month)}</th></tr></thead><tbody>${rows}</tbody></table></div>
+${warnings}</section>`;
 }
 
 /** x positions: one slot per run, oldest left; ticks name each run's data end date. */

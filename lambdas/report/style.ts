@@ -52,7 +52,7 @@ svg .bar{fill:#9ecae1}
 svg .dot{fill:#1f77b4;fill-opacity:.75}
 svg .legend text{font-size:11.5px}
 @media (max-width:600px){body{font-size:14px}h1{font-size:1.2rem}th,td{padding:3px 5px}}
-@page{size:A4;margin:12mm}
+@page{margin:12mm}
 @media print{
 body{font-size:9pt;line-height:1.35}
 header,main,footer{max-width:none;padding:0}

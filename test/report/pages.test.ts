@@ -57,11 +57,11 @@ async function charts(page: Page) {
   );
 }
 
-/** Prints to an A4 PDF and returns its page count (pdfinfo), rendering page 1 to PNG for a look. */
-async function printPdf(page: Page, name: string): Promise<number> {
+/** Prints to a PDF (A4 or Letter) and returns its page count (pdfinfo), rendering the pages to PNG for a look. */
+async function printPdf(page: Page, name: string, format: 'A4' | 'Letter' = 'A4'): Promise<number> {
   const file = `${OUT}${name}.pdf`;
   await page.emulateMedia({ media: 'print' });
-  await page.pdf({ path: file, format: 'A4', printBackground: true });
+  await page.pdf({ path: file, format, printBackground: true });
   await page.emulateMedia({ media: 'screen' });
   const { stdout } = await promisify(execFile)('pdfinfo', [file]);
   await promisify(execFile)('pdftoppm', ['-png', '-r', '50', file, `${OUT}${name}-pdf`]).catch(() => undefined);
@@ -145,6 +145,7 @@ describe.skipIf(!hasChromium)('report and history page in Chromium, from the loc
       const pages = await printPdf(page, 'report');
       expect(pages).toBeGreaterThanOrEqual(1);
       expect(pages).toBeLessThanOrEqual(3);
+      expect(await printPdf(page, 'report-letter', 'Letter')).toBeLessThanOrEqual(3);
     }
     expect(errors).toEqual([]);
     await page.close();
@@ -160,6 +161,13 @@ describe.skipIf(!hasChromium)('report and history page in Chromium, from the loc
     const errors: string[] = [];
     const page = await openPage(`${stack.apiUrl}/portfolios/${PORTFOLIO}/history`, errors);
     expect(await page.textContent('h1')).toBe(`Portfolio ${PORTFOLIO} · 3 runs`);
+    // the latest numbers against the run before and the newest run at least 28 days older (here both: 2024-03-28)
+    const latest = await page.$$eval('#latest tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const [, second, third] = runs;
+    expect(latest).toEqual(['0.99', '0.975', '0.95'].map((k) => {
+      const r = third.risk![k], d = pp(r.var - second.risk![k].var);
+      return [pct(r.var), pct(r.es), money(r.varValue!), d, d];
+    }));
     const found = await charts(page);
     expect(found.map((c) => [c.id, c.title])).toEqual([
       ['chart-var-history', 'VaR and ES over the runs'],
