@@ -14,7 +14,7 @@ import { renderReport } from '../../lambdas/report/report.ts';
 import type { InputOptions } from './common.ts';
 import { money, num, pct, table } from './text.ts';
 import { closedFormName } from '../../lambdas/engine/closed-form.ts';
-import { checkRunnable, modelRunFor } from '../../lambdas/engine/models/run.ts';
+import { checkRunnable, modelRunFor, withBootstrap } from '../../lambdas/engine/models/run.ts';
 
 interface RunOptions extends InputOptions {
   report?: string;
@@ -25,6 +25,7 @@ interface RunOptions extends InputOptions {
   model?: string;
   lambda?: string;
   lookback?: string;
+  bootstrap?: string;
   distribution?: string;
   df?: string;
   residual?: string;
@@ -64,6 +65,7 @@ export function runFlags(opts: RunOptions): Record<string, unknown> {
     model: opts.model,
     lambda: n(opts.lambda, '--lambda'),
     lookback: n(opts.lookback, '--lookback'),
+    bootstrap: n(opts.bootstrap, '--bootstrap'),
     distribution: opts.distribution,
     df: n(opts.df, '--df'),
     residual: opts.residual,
@@ -86,6 +88,7 @@ export function register(program: Command): void {
     .option('--model <name>', 'risk model: normal (default, the paper), t, ewma, ewma-t, garch-t (hs, fhs: backtest)')
     .option('--lambda <x>', 'EWMA decay of ewma / ewma-t, in (0, 1) (default 0.94)')
     .option('--lookback <days>', 'scenario days of hs / fhs (default 250 / 500)')
+    .option('--bootstrap <B>', 'also a 95% interval of each VaR from B re-fits on resampled fit windows (default 0: none)')
     .option('--distribution <d>', 'factor distribution of model normal: normal or t (default normal)')
     .option('--df <nu>', 'degrees of freedom (> 2) for --distribution t; for models t, ewma-t, garch-t (default: fitted by ML)')
     .option('--residual <mode>', 'add the regression residual: none or normal (default none)')
@@ -134,7 +137,7 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
       throw e instanceof InputError ? new InputError(COMMAND_LINE, 1, 1, `--shock: ${e.detail}`) : e;
     }
   }
-  const prepared = await modelRunFor(settings, fit, fitted, simulationSettings(settings), (end) => loadReturns(csv, { ...settings, start: undefined, end }));
+  const prepared = await modelRunFor(settings, fit, fitted, simulationSettings(settings), (end) => loadReturns(csv, { ...settings, start: undefined, end }), data);
   const model = prepared.model;
   const t2 = performance.now();
 
@@ -162,7 +165,7 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
   });
   const t4 = performance.now();
   const timings = { readMs: t1 - t0, fitMs: t2 - t1, simulateMs: t3 - t2, reduceMs: t4 - t3, totalMs: t4 - t0, workers };
-  return buildRunResult(fit, model, settings, reduced, timings, simulation);
+  return withBootstrap(buildRunResult(fit, model, settings, reduced, timings, simulation), prepared.bootstrap);
 }
 
 /** The human summary: model, risk table, closed-form cross-check, attribution, stress, timings. */
@@ -188,7 +191,8 @@ export function formatRun(run: RunResult, settings: Settings): string {
       `intercept ${sim.intercept ? 'on' : 'off'}, horizon ${sim.horizon} day${sim.horizon === 1 ? '' : 's'}, seed ${sim.seed}`,
   );
   const withValue = run.value !== undefined;
-  const header = ['level', 'VaR', 'ES', 'SE(VaR)', 'VaR 95% CI', ...(withValue ? ['VaR value', 'ES value'] : [])];
+  const boot = sim.bootstrap !== undefined;
+  const header = ['level', 'VaR', 'ES', 'SE(VaR)', 'VaR 95% CI (MC)', ...(boot ? [`95% CI (bootstrap ${sim.bootstrap})`] : []), ...(withValue ? ['VaR value', 'ES value'] : [])];
   const rows = settings.confidence.map((c) => {
     const r = run.risk[levelKey(c)];
     return [
@@ -197,6 +201,7 @@ export function formatRun(run: RunResult, settings: Settings): string {
       pct(r.es),
       pct(r.standardError, 4),
       `${pct(r.ci95[0])} .. ${pct(r.ci95[1])}`,
+      ...(boot && r.bootstrapCi95 ? [`${pct(r.bootstrapCi95[0])} .. ${pct(r.bootstrapCi95[1])}`] : []),
       ...(withValue ? [money(r.varValue ?? NaN), money(r.esValue ?? NaN)] : []),
     ];
   });

@@ -39,6 +39,8 @@ export const settingsSchema = z
     model: z.enum(MODEL_NAMES).default('normal'),
     lambda: z.number().gt(0).lt(1).default(DEFAULT_LAMBDA),
     lookback: z.number().int().min(20).max(100_000).optional(),
+    // bootstrap replicates of the VaR interval from re-fitting on resampled fit windows (0 = none)
+    bootstrap: z.number().int().min(0).max(10_000).default(0),
     distribution: z.enum(['normal', 't']).default('normal'),
     df: z.number().gt(2).max(1e6).optional(),
     residual: z.enum(['none', 'normal']).default('none'),

@@ -129,6 +129,8 @@ export interface SimulationSettings {
   lambda?: number;
   /** fitted parameters of the model (ν as df; GARCH omega, alpha, beta and the day's variance) */
   parameters?: Record<string, number>;
+  /** bootstrap replicates behind risk[level].bootstrapCi95 */
+  bootstrap?: number;
 }
 
 /**
@@ -220,6 +222,8 @@ export interface RiskLevel {
   analyticEs: number;
   /** 'exact': analyticVar/analyticEs are this model's closed form; 'approximation': the normal one (t over h > 1 days) */
   analytic?: 'exact' | 'approximation';
+  /** percentile 95 % interval of the one-day VaR over settings.bootstrap re-fits on resampled windows (models/bootstrap.ts) */
+  bootstrapCi95?: [number, number];
   standardError: number;
   ci95: [number, number];
   /** money amounts when settings.value is given */

@@ -8,6 +8,7 @@ import { readReturns } from '../engine/csv.ts';
 import { factorModel, fitModel } from '../engine/fit.ts';
 import { simulationSettings } from '../engine/run.ts';
 import { planShards } from '../engine/simulate.ts';
+import type { Bootstrap } from '../engine/models/bootstrap.ts';
 import { checkRunnable, modelRunFor } from '../engine/models/run.ts';
 import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../engine/types.ts';
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
@@ -26,6 +27,8 @@ export interface FitContext {
   timings: Timings;
   /** the window's last portfolio returns: the history page reads the realized return after earlier runs from them */
   returns?: { dates: string[]; values: number[] };
+  /** settings.bootstrap > 0: the VaR intervals from re-fitting on resampled windows (Reduce puts them in the run JSON) */
+  bootstrap?: Bootstrap;
 }
 
 /** Descriptor JSON above this goes through S3 even under the inline shard limit (the state holds at most 256 KB). */
@@ -73,13 +76,13 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
     const again = await deps.objects.openObject(input.bucket, input.key, input.versionId, input.etag ?? object.etag);
     return readReturns(again.body, input.key, { ...settings, start: undefined, end });
   };
-  const { model, simulation } = await modelRunFor(settings, fit, factorModel(fit, data), simulationSettings(settings), history);
+  const { model, simulation, bootstrap } = await modelRunFor(settings, fit, factorModel(fit, data), simulationSettings(settings), history, data);
   const descriptors = planShards(model, simulation, settings.confidence, runId);
   const t2 = performance.now();
 
   const recent = Math.max(data.dates.length - HISTORY_RETURNS, 0);
   const returns = { dates: data.dates.slice(recent), values: Array.from(data.y.subarray(recent)) };
-  const context: FitContext = { fit, model, settings, simulation, timings: { readMs: t1 - t0, fitMs: t2 - t1 }, returns };
+  const context: FitContext = { fit, model, settings, simulation, timings: { readMs: t1 - t0, fitMs: t2 - t1 }, returns, ...(bootstrap ? { bootstrap } : {}) };
   const ctxKey = contextKey(runId);
   await deps.objects.putText(deps.bucket, ctxKey, JSON.stringify(context), 'application/json');
   const out: FitOutput = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, context: ctxKey };

@@ -8,6 +8,7 @@ import { resolvePartial } from '../engine/partial-codec.ts';
 import { historyEntry, type HistoryEntry } from '../report/history.ts';
 import { renderReport, type PreviousRun } from '../report/report.ts';
 import { buildRunResult, simulateAndReduce } from '../engine/run.ts';
+import { withBootstrap } from '../engine/models/run.ts';
 import type { ShardPartial } from '../engine/types.ts';
 import { riskAt } from '../adapters/run-store.ts';
 import { partialKey, reportKey, type ReduceInput } from './contracts.ts';
@@ -39,7 +40,7 @@ export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' |
     await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, shards) }, worker));
   });
   const timings = { ...ctx.timings, reduceMs: performance.now() - t0 };
-  const result = buildRunResult(fit, model, settings, reduced, timings, simulation);
+  const result = withBootstrap(buildRunResult(fit, model, settings, reduced, timings, simulation), ctx.bootstrap);
   const previous = await findPrevious(event, deps);
   const report = await writeReport(event, result, settings, previous, deps);
   const finishedAt = new Date().toISOString();

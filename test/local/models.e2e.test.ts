@@ -35,13 +35,16 @@ afterAll(async () => {
 
 describe('models through the local stack', () => {
   it('an upload with config {"model": "ewma"} ends SUCCEEDED with the EWMA forecast of the day after the window', async () => {
-    await put('config/ewma11.json', JSON.stringify({ ...WINDOW, model: 'ewma', seed: 7, simulations: 20_000 }));
+    await put('config/ewma11.json', JSON.stringify({ ...WINDOW, model: 'ewma', seed: 7, simulations: 20_000, bootstrap: 20 }));
     const key = 'uploads/ewma11/2024-04-30.csv';
     const record = await stack.waitForRun(stack.uploadRunId(key, await put(key, CSV)), 60_000);
     expect(record.error).toBeUndefined();
     expect(record.status).toBe('SUCCEEDED');
     const run = (await (await fetch(`${stack.apiUrl}/runs/${record.runId}`)).json()) as RunRecord;
-    expect(run.simulation).toMatchObject({ model: 'ewma', lambda: 0.94, residual: 'normal', intercept: false });
+    expect(run.simulation).toMatchObject({ model: 'ewma', lambda: 0.94, residual: 'normal', intercept: false, bootstrap: 20 });
+    // the bootstrap interval sits beside the Monte Carlo one
+    const [lo, hi] = run.risk!['0.99'].bootstrapCi95!;
+    expect(lo).toBeLessThan(hi);
 
     // the same forecast, in process: the whole history up to the window's end, betas of the window
     const all = await readReturns(createReadStream('data/tech11.csv'), 'data/tech11.csv', { portfolio: 'portfolio', prices: false, log: false, end: WINDOW.end });

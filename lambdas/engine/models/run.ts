@@ -11,17 +11,20 @@
 //   drawn iid — an approximation of GARCH's path dependence, labelled as such (no exact multi-day form).
 // - hs, fhs: exact one-day enumerations (forecastDay); the run does not simulate them.
 import type { Settings } from '../config.ts';
-import { InputError, type FactorModel, type FitResult, type ReturnsData, type SimulationSettings } from '../types.ts';
+import { InputError, type FactorModel, type FitResult, type ReturnsData, type RunResult, type SimulationSettings } from '../types.ts';
+import { bootstrapVar, type Bootstrap } from './bootstrap.ts';
 import { ewmaTDf } from './ewma-t.ts';
 import { garchVariance, scheduledGarch } from './garch-t.ts';
 import { ewmaPath } from './history.ts';
 import { windowT } from './student-t.ts';
-import { fittedOf, historyOf } from './index.ts';
+import { fittedOf, historyOf, modelOptions } from './index.ts';
 import type { FittedFactorModel, ModelHistory } from './types.ts';
 
 export interface ModelRun {
   model: FactorModel;
   simulation: SimulationSettings;
+  /** settings.bootstrap > 0: the VaR intervals from re-fitting on resampled windows */
+  bootstrap?: Bootstrap;
 }
 
 /** The pseudo-factor that carries the residual inside a t scale (ewma-t, garch-t); never a real factor (csv refuses it). */
@@ -111,11 +114,29 @@ function withResidualFactor(base: FactorModel, cov: number[][], v: number): Fact
  */
 export async function modelRunFor(
   settings: Settings, fit: FitResult, base: FactorModel, simulation: SimulationSettings,
-  readHistory: (end: string) => Promise<ReturnsData>,
+  readHistory: (end: string) => Promise<ReturnsData>, window: ReturnsData,
 ): Promise<ModelRun> {
-  if (settings.model === 'normal') return { model: base, simulation: { ...simulation, model: 'normal' } };
   checkRunnable(settings);
-  const all = await readHistory(fit.window.end);
-  const history = historyOf(all, base.factors);
-  return prepareModelRun(settings, base, simulation, history, fittedOf(base, history, fit.window.start, fit.window.end));
+  let history: ModelHistory;
+  let run: ModelRun;
+  if (settings.model === 'normal') {
+    history = historyOf(window, base.factors);
+    run = { model: base, simulation: { ...simulation, model: 'normal' } };
+  } else {
+    history = historyOf(await readHistory(fit.window.end), base.factors);
+    run = prepareModelRun(settings, base, simulation, history, fittedOf(base, history, fit.window.start, fit.window.end));
+  }
+  if (settings.bootstrap > 0) {
+    const fitted = fittedOf(base, history, fit.window.start, fit.window.end);
+    run.bootstrap = bootstrapVar(settings.model, history, fitted, modelOptions(settings), settings.confidence, settings.bootstrap, settings.seed);
+    run.simulation = { ...run.simulation, bootstrap: settings.bootstrap };
+  }
+  return run;
+}
+
+/** Puts the bootstrap intervals beside the Monte Carlo ones in the run JSON (risk[level].bootstrapCi95). */
+export function withBootstrap<R extends Pick<RunResult, 'risk'>>(result: R, bootstrap: Bootstrap | undefined): R {
+  if (!bootstrap) return result;
+  for (const [k, ci] of Object.entries(bootstrap.ci95)) if (result.risk[k]) result.risk[k].bootstrapCi95 = ci;
+  return result;
 }

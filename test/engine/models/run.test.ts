@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../../lambdas/engine/config.ts';
 import { forecastDay } from '../../../lambdas/engine/models/index.ts';
+import { bootstrapVar } from '../../../lambdas/engine/models/bootstrap.ts';
 import { prepareModelRun } from '../../../lambdas/engine/models/run.ts';
 import { analyticRisk, reduceRisk } from '../../../lambdas/engine/risk.ts';
 import { simulationSettings } from '../../../lambdas/engine/run.ts';
@@ -78,5 +79,27 @@ describe('models in the run', () => {
         expect(Math.abs(eulerSum(model, simulation, c) - an.var)).toBeLessThan(1e-12);
       }
     }
+  });
+});
+
+describe('bootstrap of the VaR (iid rows of the fit window, percentile interval)', () => {
+  it('is reproducible from the seed, brackets the full-sample VaR, and widens with the level', async () => {
+    const { history, fitted, h } = await prepared('normal');
+    const options = { lambda: 0.94 };
+    const a = bootstrapVar('normal', h, fitted, options, LEVELS, 100, 5);
+    const b = bootstrapVar('normal', h, fitted, options, LEVELS, 100, 5);
+    const c = bootstrapVar('normal', h, fitted, options, LEVELS, 100, 6);
+    expect(a).toEqual(b);
+    expect(c.ci95['0.99']).not.toEqual(a.ci95['0.99']);
+    const point = forecastDay('normal', history, fitted, options, LEVELS);
+    for (const k of ['0.99', '0.975', '0.95']) {
+      const [lo, hi] = a.ci95[k];
+      expect(lo).toBeLessThan(point.var[k]);
+      expect(hi).toBeGreaterThan(point.var[k]);
+    }
+    expect(a.ci95['0.99'][1] - a.ci95['0.99'][0]).toBeGreaterThan(a.ci95['0.95'][1] - a.ci95['0.95'][0]);
+    // ewma keeps the history's order: only β, α, s² vary, so its interval is narrower than the static model's here
+    const e = bootstrapVar('ewma', h, fitted, options, [0.99], 100, 5);
+    expect(e.ci95['0.99'][1] - e.ci95['0.99'][0]).toBeLessThan(a.ci95['0.99'][1] - a.ci95['0.99'][0]);
   });
 });
