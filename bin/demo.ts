@@ -85,8 +85,6 @@ async function backtestSection(): Promise<string | undefined> {
 }
 
 async function main(): Promise<number> {
-  // the SDK's notice about its future Node requirement is not part of the demo's story (Lambda runs nodejs22.x)
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const t0 = performance.now();
   const dataDir = await mkdtemp(join(tmpdir(), 'varstream-demo-'));
   const stack = await startLocalStack({ dataDir, removeDataOnStop: true, apiPort: 0, s3Port: 0, dynamodbPort: 0, scheduleCron: null });

@@ -230,8 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const objects = new S3ObjectStore(bucket, s3Client);
     const runs = new DynamoRunStore(table, documentClient, objects);
     const logger = new Logger({ serviceName: 'varstream-local', logLevel: logLevel as never });
-    // the SDK's Node-version notice once (this thread), not once per worker
-    const workerEnv = { ...process.env, ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const workerEnv = { ...process.env, ...env };
     const pool = new StepPool(workers, { bucket, table, inlineShardLimit, env, logLevel }, workerEnv);
     // every run is an execution of the synthesized state machine: Fit, Simulate and Reduce on the worker threads, Fail
     // (a conditional DynamoDB write) here

@@ -109,6 +109,14 @@ describe('upload → run → API', () => {
     expect((html.match(/<svg[\s>]/g) ?? []).length).toBeGreaterThanOrEqual(3);
     expect(html).toContain('</html>');
     expect((await api('GET', '/runs/no-such-run/report')).status).toBe(404);
+
+    // the run was one execution of the synthesized state machine: ?history=1 adds it, states in order
+    expect(json).not.toHaveProperty('execution');
+    const traced = (await api('GET', `/runs/${runId}?history=1`)).json as RunRecord & { execution: { status: string; history: Array<{ type: string; state?: string; index?: number }> } };
+    expect(traced.execution.status).toBe('SUCCEEDED');
+    const entered = traced.execution.history.filter((h) => h.type === 'StateEntered' && h.index === undefined).map((h) => h.state);
+    expect(entered).toEqual(['Fit', 'HowManyShards', 'Shards', 'ReduceInput', 'Reduce', 'RunSucceeded']);
+    expect(traced.risk).toEqual(run.risk);
   });
 
   it('the same upload again starts no second run; new bytes do; the list is newest first', async () => {

@@ -14,7 +14,7 @@ import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run
 import type { FitOutput, RunInput } from '../../lambdas/handlers/contracts.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
 import { adaptDefinition, localDefinition, READER_ITEMS_FIELD } from '../../lambdas/local/asl-local.ts';
-import { synthesizedDefinition, type LambdaStep } from '../../lambdas/local/definition.ts';
+import { synthesize, synthesizedDefinition, type LambdaStep } from '../../lambdas/local/definition.ts';
 import { LocalExecutor, readExecutions, type ExecutionState } from '../../lambdas/local/executor.ts';
 import { inProcessSteps, type StepRunner } from '../../lambdas/local/steps.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
@@ -99,6 +99,11 @@ describe('the local adapter of the synthesized definition', () => {
     expect(states.HowManyShards.Choices[0].Next).toBe('ShardsDistributedItemReader');
     // the source is untouched
     expect((source.States.ShardsDistributed as any).ItemReader).toBeDefined();
+  });
+
+  it('the cached definition is what building the stack gives now', async () => {
+    const settings = { bucket: BUCKET, inlineShardLimit: 40 };
+    expect(await synthesizedDefinition(settings)).toEqual(await synthesize(settings));
   });
 
   it('refuses what it cannot serve, naming the state', async () => {
