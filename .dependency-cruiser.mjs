@@ -7,13 +7,8 @@
 const NODE_IO = '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|tls|worker_threads|os|cluster)$';
 const AWS = '^(node_modules/)?(@aws-sdk|@aws-lambda-powertools|@middy|aws-cdk-lib|constructs|cdk-nag|aws-lambda)(/|$)';
 
-/** Files that break a rule today, per rule: each is a TODO for the helper who owns the file. */
-export const knownExceptions = {
-  // TODO(flow): lambdas/local/stack.ts creates the bucket and the tables with the SDK: move that into adapters/
-  'local-no-sdk': ['^lambdas/local/stack\\.ts$'],
-  // TODO(flow): bin/cli/run.ts runs shards on lambdas/local/pool.ts's worker threads: move the pool out of local/
-  'cli-not-local': ['^bin/cli/run\\.ts$'],
-};
+/** Files that break a rule today, per rule: each is a TODO for the helper who owns the file (none today). */
+export const knownExceptions = {};
 
 const except = (rule) => (knownExceptions[rule] ? { pathNot: knownExceptions[rule] } : {});
 

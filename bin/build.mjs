@@ -44,7 +44,7 @@ export async function buildCli() {
   const tmp = `${DIST}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   await build({
-    entryPoints: { varstream: join(ROOT, 'bin/varstream.ts'), 'shard-worker': join(ROOT, 'lambdas/local/shard-worker.ts') },
+    entryPoints: { varstream: join(ROOT, 'bin/varstream.ts'), 'shard-worker': join(ROOT, 'bin/cli/shard-worker.ts') },
     outdir: tmp,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -16,7 +16,7 @@ import { factorModel, fitModel } from '../lambdas/engine/fit.ts';
 import { simulateAndReduce, simulationSettings } from '../lambdas/engine/run.ts';
 import { planShards, SampleGenerator } from '../lambdas/engine/simulate.ts';
 import type { FactorModel, SimulationSettings } from '../lambdas/engine/types.ts';
-import { localShardCount, runShards } from '../lambdas/local/pool.ts';
+import { localShardCount, runShards } from '../bin/cli/pool.ts';
 import { loadReturns } from '../bin/cli/common.ts';
 
 const CONFIDENCE = [0.99, 0.975, 0.95];

@@ -8,7 +8,7 @@ import { buildRunResult, simulateAndReduce, simulationSettings } from '../../lam
 import { planShards } from '../../lambdas/engine/simulate.ts';
 import { stressTest } from '../../lambdas/engine/stress.ts';
 import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
-import { defaultWorkers, localShardCount, runShards } from '../../lambdas/local/pool.ts';
+import { defaultWorkers, localShardCount, runShards } from './pool.ts';
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import { renderReport } from '../../lambdas/report/report.ts';
 import type { InputOptions } from './common.ts';

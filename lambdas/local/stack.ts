@@ -8,11 +8,10 @@ import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Cron } from 'croner';
 import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../adapters/clients.ts';
+import { ensureBucket, ensureTable } from '../adapters/provision.ts';
 import { S3ObjectStore } from '../adapters/object-store.ts';
 import { createRunsTableInput, DynamoRunStore, riskAt } from '../adapters/run-store.ts';
 import { uploadRunId } from '../contracts/run-ids.ts';
@@ -337,24 +336,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 function pct(x: number | undefined): string {
   return x === undefined ? '?' : `${(100 * x).toFixed(3)}%`;
-}
-
-async function ensureBucket(client: ReturnType<typeof makeS3Client>, bucket: string): Promise<void> {
-  try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch {
-    // s3rver does not implement bucket versioning: uploads are named by key + ETag instead (see docs/local.md)
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  }
-}
-
-async function ensureTable(client: ReturnType<typeof makeDynamoClient>, table: string, input: ConstructorParameters<typeof CreateTableCommand>[0]): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: table }));
-  } catch (e) {
-    if ((e as Error).name !== 'ResourceNotFoundException') throw e;
-    await client.send(new CreateTableCommand(input));
-  }
 }
 
 /** Listens on host:port (an 'error' such as EADDRINUSE rejects) and returns the closer that also drops idle keep-alives. */

@@ -11,7 +11,7 @@ import { simulationSettings } from '../../lambdas/engine/run.ts';
 import { planShards } from '../../lambdas/engine/simulate.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import type { ReturnsData } from '../../lambdas/engine/types.ts';
-import { runShards } from '../../lambdas/local/pool.ts';
+import { runShards } from '../../bin/cli/pool.ts';
 
 const settings = parseSettings({ start: '2023-01-03', end: '2024-04-30', simulations: 20_000, shards: 3 });
 

@@ -1,8 +1,8 @@
 // worker_threads entry: simulates shard descriptors sent by pool.ts and answers with the partial's typed
 // arrays (transferred, not copied) plus throttled progress messages.
 import { parentPort } from 'node:worker_threads';
-import { simulateShardPacked } from '../engine/simulate.ts';
-import type { ShardDescriptor } from '../engine/types.ts';
+import { simulateShardPacked } from '../../lambdas/engine/simulate.ts';
+import type { ShardDescriptor } from '../../lambdas/engine/types.ts';
 
 const PROGRESS_EVERY = 1 << 20;
 const port = parentPort;

@@ -7,9 +7,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { simulateShardPacked } from '../engine/simulate.ts';
-import type { PackedPartial, TailMerger } from '../engine/tail.ts';
-import type { ShardDescriptor } from '../engine/types.ts';
+import { simulateShardPacked } from '../../lambdas/engine/simulate.ts';
+import type { PackedPartial, TailMerger } from '../../lambdas/engine/tail.ts';
+import type { ShardDescriptor } from '../../lambdas/engine/types.ts';
 
 export interface PoolOptions {
   /** worker threads; default os.availableParallelism(); 0 runs the shards in this thread */

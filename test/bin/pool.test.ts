@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localShardCount, runShards } from '../../lambdas/local/pool.ts';
+import { localShardCount, runShards } from '../../bin/cli/pool.ts';
 import { planShards } from '../../lambdas/engine/simulate.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
