@@ -241,6 +241,27 @@ describe('executions of the synthesized definition', () => {
     expect(record.error).toMatch(/^run failed after \d+ (ms|s): cannot write \(FAILED\)$/);
   });
 
+  it('resume: an execution persisted RUNNING (a crash) runs again to its end under its persisted deadline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'varstream-executions-'));
+    try {
+      const runId = `exec-${++n}`;
+      const key = `uploads/tech/${runId}.csv`;
+      await deps.objects.putText(BUCKET, key, CSV, 'text/csv');
+      const input: RunInput = { runId, portfolioId: 'tech', input: { bucket: BUCKET, key }, createdAt: '2024-05-01T22:00:00.000Z', settings: SETTINGS, origin: 'upload' };
+      const startDate = Date.now() - 1_000;
+      const crashed: ExecutionState = { runId, input, status: 'RUNNING', startDate, deadline: startDate + 60_000, history: [] };
+      const local = await localDefinition({ bucket: BUCKET, inlineShardLimit: 40 });
+      const executor = new LocalExecutor({ local, steps: steps(), deps, dir });
+      executor.resume(crashed);
+      const done = (await executor.settled(runId))!;
+      expect(done).toMatchObject({ status: 'SUCCEEDED', startDate, deadline: startDate + 60_000 });
+      expect((await deps.runs.get(runId))!.risk).toEqual(clean.record.risk);
+      expect((await readExecutions(dir)).map((e) => [e.runId, e.status])).toEqual([[runId, 'SUCCEEDED']]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a runId is one execution: a second start of the same name starts nothing, also across executors on one dir', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'varstream-executions-'));
     try {
