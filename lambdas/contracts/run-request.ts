@@ -1,7 +1,7 @@
 // The body of POST /runs: one zod schema, from which the API Gateway model (lib/api.ts) is generated as JSON Schema
 // draft-04, so the gateway and the handler cannot drift apart.
 import { z } from 'zod';
-import { PORTFOLIO_ID_PATTERN } from './run-ids.ts';
+import { isPortfolioId, PORTFOLIO_ID_PATTERN } from './run-ids.ts';
 
 /** An inline CSV in the body is refused (413) above this. */
 export const MAX_INLINE_CSV_BYTES = 1024 * 1024;
@@ -12,20 +12,37 @@ type RunSource = { key: string; versionId?: string; csv?: never } | { csv: strin
 /** POST /runs `{portfolioId, key | csv, versionId?, settings?}`; settings are checked by the settings schema. */
 export type RunRequest = { portfolioId: string; settings?: Record<string, unknown> } & RunSource;
 
+// The messages name the key and say what is allowed: the API answers them as `400 {error}` word for word.
+const PORTFOLIO_ID = 'portfolioId is required: letters, digits, ".", "_", "-"';
+const KEY = 'key must be an object key under uploads/<portfolioId>/ (no empty, "." or ".." segments)';
+const VERSION_ID = 'versionId must be a string of at most 1024 characters';
+
 export const runRequestSchema = z
-  .strictObject({
-    portfolioId: z.string().regex(new RegExp(PORTFOLIO_ID_PATTERN)),
-    key: z
-      .string()
-      .max(1024)
-      .regex(/^uploads\//)
-      .optional(),
-    versionId: z.string().max(1024).optional(),
-    // a character count: the byte limit (multi-byte text is longer in bytes) is the handler's 413
-    csv: z.string().max(MAX_INLINE_CSV_BYTES).optional(),
-    settings: z.looseObject({}).optional(),
-  })
-  .refine((r) => (r.key === undefined) !== (r.csv === undefined), { message: 'give exactly one of key or csv' })
+  .strictObject(
+    {
+      portfolioId: z
+        .string({ error: PORTFOLIO_ID })
+        .regex(new RegExp(PORTFOLIO_ID_PATTERN), { error: PORTFOLIO_ID })
+        .refine(isPortfolioId, { error: PORTFOLIO_ID }),
+      key: z
+        .string({ error: KEY })
+        .max(1024, { error: KEY })
+        .regex(/^uploads\//, { error: KEY })
+        .optional(),
+      versionId: z.string({ error: VERSION_ID }).max(1024, { error: VERSION_ID }).optional(),
+      // a character count: the byte limit (multi-byte text is longer in bytes) is the handler's 413
+      csv: z
+        .string({ error: 'csv must be a string' })
+        .max(MAX_INLINE_CSV_BYTES, { error: `csv over ${MAX_INLINE_CSV_BYTES} characters` })
+        .optional(),
+      settings: z.looseObject({}, { error: 'settings must be an object' }).optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? `unknown field "${issue.keys[0]}"` : issue.code === 'invalid_type' ? 'body must be a JSON object' : undefined,
+    },
+  )
+  .refine((r) => (r.key === undefined) !== (r.csv === undefined), { error: 'give exactly one of key or csv' })
   .meta({ title: 'RunRequest' });
 
 /**
@@ -39,13 +56,12 @@ export function runRequestJsonSchema(): Record<string, unknown> {
 }
 
 /**
- * Parses a body already decoded from JSON.
+ * Parses a body already decoded from JSON; a refusal is the first problem's message, which names the key.
  *
  * @example parseRunRequest({ portfolioId: 'tech11', key: 'uploads/tech11/a.csv' }).success // true
  */
 export function parseRunRequest(body: unknown): { success: true; data: RunRequest } | { success: false; error: string } {
   const parsed = runRequestSchema.safeParse(body);
   if (parsed.success) return { success: true, data: parsed.data as RunRequest };
-  const issue = parsed.error.issues[0];
-  return { success: false, error: issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message };
+  return { success: false, error: parsed.error.issues[0].message };
 }

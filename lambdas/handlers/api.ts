@@ -15,7 +15,7 @@ import { IDEMPOTENCY_EXPIRY_SECONDS, type IdempotencyStore } from '../adapters/i
 import { parseSettings } from '../engine/config.ts';
 import { InputError } from '../engine/types.ts';
 import { apiRunId, isPortfolioId, isSafeObjectKey } from '../contracts/run-ids.ts';
-import { MAX_INLINE_CSV_BYTES } from '../contracts/run-request.ts';
+import { MAX_INLINE_CSV_BYTES, parseRunRequest } from '../contracts/run-request.ts';
 import { resultKey } from '../adapters/run-store.ts';
 import { inlineUploadKey, recordRunning, reportPath, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
@@ -218,38 +218,39 @@ async function idempotentPostRun(key: string, body: string, deps: ApiDeps & { id
 async function postRun(body: string, deps: ApiDeps): Promise<ApiResponse> {
   // API Gateway's model already validated the shape; the local stack has no gateway, so check here too
   if (Buffer.byteLength(body) > MAX_INLINE_CSV_BYTES + 64 * 1024) return error(413, `request body over ${MAX_INLINE_CSV_BYTES} bytes`);
-  let req: { portfolioId?: unknown; key?: unknown; versionId?: unknown; csv?: unknown; settings?: unknown };
+  let raw: unknown;
   try {
-    req = JSON.parse(body || '{}');
+    raw = JSON.parse(body || '{}');
   } catch {
     return error(400, 'body is not valid JSON');
   }
-  if (req === null || typeof req !== 'object' || Array.isArray(req)) return error(400, 'body must be a JSON object');
-  const unknown = Object.keys(req).filter((k) => !['portfolioId', 'key', 'versionId', 'csv', 'settings'].includes(k));
-  if (unknown.length) return error(400, `unknown field "${unknown[0]}"`);
-  if (!isPortfolioId(req.portfolioId)) return error(400, 'portfolioId is required: letters, digits, ".", "_", "-"');
+  // bytes before shape: an inline CSV over the limit is 413 even where the schema's character limit would say 400
+  const rawCsv = (raw as { csv?: unknown } | null)?.csv;
+  if (typeof rawCsv === 'string' && Buffer.byteLength(rawCsv) > MAX_INLINE_CSV_BYTES) {
+    const where = isPortfolioId((raw as { portfolioId?: unknown }).portfolioId) ? (raw as { portfolioId: string }).portfolioId : '<portfolioId>';
+    return error(413, `csv over ${MAX_INLINE_CSV_BYTES} bytes: upload it to uploads/${where}/ instead`);
+  }
+  // the same schema API Gateway's model is generated from (lambdas/contracts/run-request.ts)
+  const parsed = parseRunRequest(raw);
+  if (!parsed.success) return error(400, parsed.error);
+  const req = parsed.data;
   const portfolioId = req.portfolioId;
-  if ((req.key === undefined) === (req.csv === undefined)) return error(400, 'give exactly one of key or csv');
-  if (req.settings !== undefined && (req.settings === null || typeof req.settings !== 'object' || Array.isArray(req.settings)))
-    return error(400, 'settings must be an object');
   // refuse bad settings now (400), not minutes later as a FAILED run
   if (req.settings) parseSettings(req.settings, 'settings');
 
   const runId = apiRunId();
   let input: RunInput['input'];
-  if (typeof req.csv === 'string') {
-    if (Buffer.byteLength(req.csv) > MAX_INLINE_CSV_BYTES) return error(413, `csv over ${MAX_INLINE_CSV_BYTES} bytes: upload it to uploads/${portfolioId}/ instead`);
+  if (req.csv !== undefined) {
     const key = inlineUploadKey(portfolioId, runId);
     const put = await deps.objects.putText(deps.bucket, key, req.csv, 'text/csv');
     input = { bucket: deps.bucket, key, ...(put.versionId ? { versionId: put.versionId } : {}), ...(put.etag ? { etag: put.etag } : {}) };
   } else {
     // a run reads only its own portfolio's uploads: a key elsewhere would mix one portfolio's data into another's runs
-    if (typeof req.key !== 'string' || !req.key.startsWith(`uploads/${portfolioId}/`) || !isSafeObjectKey(req.key))
+    if (!req.key.startsWith(`uploads/${portfolioId}/`) || !isSafeObjectKey(req.key))
       return error(400, `key must be an object key under uploads/${portfolioId}/ (no empty, "." or ".." segments)`);
-    if (req.versionId !== undefined && typeof req.versionId !== 'string') return error(400, 'versionId must be a string');
     const head = await deps.objects.head(deps.bucket, req.key);
     if (!head) return error(404, `no object ${req.key}`);
-    const versionId = (req.versionId as string | undefined) ?? head.versionId;
+    const versionId = req.versionId ?? head.versionId;
     input = { bucket: deps.bucket, key: req.key, ...(versionId ? { versionId } : {}), ...(head.etag ? { etag: head.etag } : {}) };
   }
   const run: RunInput = {
@@ -257,7 +258,7 @@ async function postRun(body: string, deps: ApiDeps): Promise<ApiResponse> {
     portfolioId,
     input,
     createdAt: new Date().toISOString(),
-    ...(req.settings ? { settings: req.settings as Record<string, unknown> } : {}),
+    ...(req.settings ? { settings: req.settings } : {}),
     origin: 'api',
   };
   // RUNNING now, so GET /runs/{runId} answers 200 right after the 202
