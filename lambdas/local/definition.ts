@@ -1,8 +1,8 @@
 // The state machine the local stack executes: the Step Functions definition that `cdk synth` emits for AWS, taken
 // from the real VarstreamStack built in-process (construct + token resolution, no asset bundling), once per process
 // and settings. The CDK import and construction cost seconds, so the rendered definition is also cached on disk under
-// node_modules/.cache/varstream, keyed by a hash of everything it is made from (lib/*.ts, cdk.json, this file, the
-// aws-cdk-lib version, the settings): any change to the stack's code synthesizes again. CloudFormation tokens become
+// node_modules/.cache/varstream, keyed by a hash of everything it is made from (lib/*.ts, lambdas/contracts/*.ts,
+// cdk.json, this file, the aws-cdk-lib version, the settings): any change to the stack's code synthesizes again. CloudFormation tokens become
 // placeholders: a Lambda task's Resource names the function (`…:function:varstream-fit`), so the local executor runs
 // that function's own handler step.
 import { createHash } from 'node:crypto';
@@ -49,8 +49,11 @@ const CACHE_DIR = new URL('node_modules/.cache/varstream/', ROOT);
 /** A hash of everything the rendered definition is made from. */
 function sourceHash(settings: DefinitionSettings): string {
   const hash = createHash('sha256').update(JSON.stringify([settings.bucket, settings.inlineShardLimit, settings.maxConcurrency ?? null]));
-  const lib = new URL('lib/', ROOT);
-  for (const name of readdirSync(lib).filter((f) => f.endsWith('.ts')).sort()) hash.update(name).update(readFileSync(new URL(name, lib)));
+  // lib/ and the contracts it imports
+  for (const dir of ['lib/', 'lambdas/contracts/']) {
+    const url = new URL(dir, ROOT);
+    for (const name of readdirSync(url).filter((f) => f.endsWith('.ts')).sort()) hash.update(dir + name).update(readFileSync(new URL(name, url)));
+  }
   hash.update(readFileSync(new URL('cdk.json', ROOT))).update(readFileSync(fileURLToPath(import.meta.url)));
   hash.update(readFileSync(new URL('node_modules/aws-cdk-lib/package.json', ROOT)));
   return hash.digest('hex').slice(0, 32);
