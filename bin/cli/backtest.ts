@@ -9,10 +9,13 @@ import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
 import { renderReport } from '../../lambdas/report/report.ts';
 import { levelKey } from '../../lambdas/engine/risk.ts';
 import { buildRunResult, inProcessShards, simulateAndReduce, simulationSettings } from '../../lambdas/engine/run.ts';
-import { InputError, type FactorModel, type ReturnsData, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
+import { InputError, type FactorModel, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { InputOptions } from './common.ts';
 import { num, pval } from './text.ts';
+import { formatComparison, runComparison, type CompareOptions } from './compare.ts';
+import { sliceReturns } from '../../lambdas/engine/backtest/models.ts';
+import { MODEL_NAMES } from '../../lambdas/engine/models/index.ts';
 
 export interface BacktestOptions extends InputOptions {
   inSample: string;
@@ -28,6 +31,7 @@ export interface BacktestOptions extends InputOptions {
   intercept?: boolean;
   confidence?: string;
   report?: string;
+  models?: string;
 }
 
 export function register(program: Command): void {
@@ -44,10 +48,17 @@ export function register(program: Command): void {
     .option('--residual <mode>', 'residual: none or normal')
     .option('--intercept', 'simulate the regression intercept α')
     .option('--confidence <list>', 'comma-separated confidence levels (default 0.99,0.975,0.95)')
-    .option('--report <file>', 'also write the HTML report of the in-sample run with the backtest');
+    .option('--report <file>', 'also write the HTML report of the in-sample run with the backtest')
+    .option('--models <list>', `compare models on the same days (${MODEL_NAMES.join(',')}): forecasts from the data up to the day before`)
+    .option('--lambda <x>', 'with --models: EWMA decay λ of ewma, ewma-t, fhs (default 0.94)')
+    .option('--lookback <days>', 'with --models: scenario days of hs and fhs (default 250 and 500)');
   addInputOptions(cmd);
   cmd.action(
     runCli(async (csv: string, opts: BacktestOptions) => {
+      if (opts.models !== undefined) {
+        const c = await runComparison(csv, opts as CompareOptions);
+        return void process.stdout.write(opts.json ? toJson(c.comparison) : formatComparison(c));
+      }
       const result = await runBacktest(csv, opts);
       process.stdout.write(opts.json ? toJson(result.backtest) : formatBacktest(result));
     }),
@@ -99,7 +110,7 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
   const all = await loadReturns(csv, { ...base, start: undefined, end: outOfSample.end });
   const first = all.dates.findIndex((d) => d >= outOfSample.start);
   if (first < 0) throw new InputError(csv, 1, 1, `no day in the out-of-sample window ${outOfSample.start}..${outOfSample.end}`);
-  const days = slice(all, first, all.dates.length);
+  const days = sliceReturns(all, first, all.dates.length);
   const varByDay: Record<string, number[]> = {};
   let rollingSpec: RollingSpec | undefined;
   if (!rolling) {
@@ -114,7 +125,7 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
     for (let i = 0; i < days.dates.length; i++) {
       if (i % rolling.step === 0) {
         const at = first + i;
-        const win = slice(all, at - rolling.window, at);
+        const win = sliceReturns(all, at - rolling.window, at);
         const winSettings: Settings = { ...base, start: win.dates[0], end: win.dates[win.dates.length - 1] };
         const f = fitModel(win, winSettings);
         const m = factorModel(f, win);
@@ -143,7 +154,7 @@ function simulate(model: FactorModel, simulation: SimulationSettings, settings: 
   return simulateAndReduce(model, simulation, settings, inProcessShards(model, simulation, settings.confidence));
 }
 
-function range(value: string, flag: string): { start: string; end: string } {
+export function range(value: string, flag: string): { start: string; end: string } {
   const m = /^(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})$/.exec(value.trim());
   if (!m) throw new InputError(COMMAND_LINE, 1, 1, `${flag}: expected START:END as YYYY-MM-DD:YYYY-MM-DD, got ${JSON.stringify(value)}`);
   const [, start, end] = m;
@@ -160,10 +171,6 @@ function rollingFlags(opts: BacktestOptions): { window: number; step: number } |
   if (!Number.isInteger(window) || window < 30) throw new InputError(COMMAND_LINE, 1, 1, `--window: expected an integer ≥ 30 days, got ${opts.window}`);
   if (!Number.isInteger(step) || step < 1) throw new InputError(COMMAND_LINE, 1, 1, `--step: expected a positive integer, got ${opts.step}`);
   return { window, step };
-}
-
-function slice(d: ReturnsData, from: number, to: number): ReturnsData {
-  return { ...d, dates: d.dates.slice(from, to), y: d.y.slice(from, to), X: d.X.map((x) => x.slice(from, to)) };
 }
 
 function pct(x: number, digits = 2): string {
