@@ -11,6 +11,7 @@ import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
 import { defaultWorkers, localShardCount, runShards } from './pool.ts';
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import { renderReport } from '../../lambdas/report/report.ts';
+import { runBacktestSetting } from '../../lambdas/engine/backtest/models.ts';
 import type { InputOptions } from './common.ts';
 import { money, num, pct, table } from './text.ts';
 import { closedFormName } from '../../lambdas/engine/closed-form.ts';
@@ -165,7 +166,10 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
   });
   const t4 = performance.now();
   const timings = { readMs: t1 - t0, fitMs: t2 - t1, simulateMs: t3 - t2, reduceMs: t4 - t3, totalMs: t4 - t0, workers };
-  return withBootstrap(buildRunResult(fit, model, settings, reduced, timings, simulation), prepared.bootstrap);
+  const run = withBootstrap(buildRunResult(fit, model, settings, reduced, timings, simulation), prepared.bootstrap);
+  // the setting `backtest`: its models read the file's days before the window too
+  if (settings.backtest) run.backtest = runBacktestSetting(await loadReturns(csv, { ...settings, start: undefined }), settings);
+  return run;
 }
 
 /** The human summary: model, risk table, closed-form cross-check, attribution, stress, timings. */

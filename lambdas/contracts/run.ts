@@ -29,6 +29,8 @@ export interface Timings {
   fitMs?: number;
   simulateMs?: number;
   reduceMs?: number;
+  /** the setting `backtest`'s model comparison, inside Fit */
+  backtestMs?: number;
   totalMs?: number;
   workers?: number;
 }

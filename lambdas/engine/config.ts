@@ -51,6 +51,8 @@ export const settingsSchema = z
     currency: z.string().regex(/^[A-Z]{3}$/, 'expected a 3-letter currency code such as USD').optional(),
     confidence: z.array(z.number().gt(0.5).lt(1)).min(1).max(10).default([0.99, 0.975, 0.95]),
     shocks: z.array(z.record(z.string(), z.number().gt(-10).lt(10))).default([]),
+    // model comparison (README "Model comparison"): the window's last `days` days, every model forecast from the days before
+    backtest: z.object({ days: z.number().int().min(20).max(5000).default(250), models: z.array(z.enum(MODEL_NAMES)).min(1) }).strict().optional(),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -1,5 +1,6 @@
 // The contracts of varstream: one name per concept, the same in code, JSON, DynamoDB and README.
 // Every module of the engine, the handlers and the local stack codes against these types.
+import type { ModelComparison } from './backtest/compare.ts';
 import type { ModelName } from './models/types.ts';
 
 // InputError lives with the other user-facing errors; re-exported here for the engine's many importers.
@@ -252,6 +253,8 @@ export interface RunResult extends FitResult {
   histogram?: Histogram;
   /** what the shards shipped to the reducer (depends on the shard count; the risk numbers do not) */
   transfer?: Transfer;
+  /** the model comparison the setting `backtest` asks for */
+  backtest?: ModelComparison;
 }
 
 /** counts[i] simulated returns in [edges[i], edges[i+1]); edges ascending, one more than counts. */

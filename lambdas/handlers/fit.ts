@@ -7,6 +7,8 @@ import { parseSettings, parseSettingsJson, type Settings } from '../engine/confi
 import { readReturns } from '../engine/csv.ts';
 import { factorModel, fitModel } from '../engine/fit.ts';
 import { simulationSettings } from '../engine/run.ts';
+import { runBacktestSetting } from '../engine/backtest/models.ts';
+import type { ModelComparison } from '../engine/backtest/compare.ts';
 import { planShards } from '../engine/simulate.ts';
 import type { Bootstrap } from '../engine/models/bootstrap.ts';
 import { checkRunnable, modelRunFor } from '../engine/models/run.ts';
@@ -29,6 +31,8 @@ export interface FitContext {
   returns?: { dates: string[]; values: number[] };
   /** settings.bootstrap > 0: the VaR intervals from re-fitting on resampled windows (Reduce puts them in the run JSON) */
   bootstrap?: Bootstrap;
+  /** the setting `backtest`'s model comparison */
+  backtest?: ModelComparison;
 }
 
 /** Descriptor JSON above this goes through S3 even under the inline shard limit (the state holds at most 256 KB). */
@@ -79,10 +83,13 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
   const { model, simulation, bootstrap } = await modelRunFor(settings, fit, factorModel(fit, data), simulationSettings(settings), history, data);
   const descriptors = planShards(model, simulation, settings.confidence, runId);
   const t2 = performance.now();
+  // the comparison's models read the file's days before the window too
+  const backtest = settings.backtest ? runBacktestSetting(await history(data.dates[data.dates.length - 1]), settings) : undefined;
+  const timings = { readMs: t1 - t0, fitMs: t2 - t1, ...(backtest ? { backtestMs: performance.now() - t2 } : {}) };
 
   const recent = Math.max(data.dates.length - HISTORY_RETURNS, 0);
   const returns = { dates: data.dates.slice(recent), values: Array.from(data.y.subarray(recent)) };
-  const context: FitContext = { fit, model, settings, simulation, timings: { readMs: t1 - t0, fitMs: t2 - t1 }, returns, ...(bootstrap ? { bootstrap } : {}) };
+  const context: FitContext = { fit, model, settings, simulation, timings, returns, ...(bootstrap ? { bootstrap } : {}), ...(backtest ? { backtest } : {}) };
   const ctxKey = contextKey(runId);
   await deps.objects.putText(deps.bucket, ctxKey, JSON.stringify(context), 'application/json');
   const out: FitOutput = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, context: ctxKey };

@@ -41,6 +41,7 @@ export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' |
   });
   const timings = { ...ctx.timings, reduceMs: performance.now() - t0 };
   const result = withBootstrap(buildRunResult(fit, model, settings, reduced, timings, simulation), ctx.bootstrap);
+  if (ctx.backtest) result.backtest = ctx.backtest;
   const previous = await findPrevious(event, deps);
   const report = await writeReport(event, result, settings, previous, deps);
   const finishedAt = new Date().toISOString();

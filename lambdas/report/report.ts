@@ -4,6 +4,7 @@
 import type { FactorModel, Histogram, RunResult, SimulationSettings } from '../engine/types.ts';
 import type { BacktestResult, BacktestSeries } from '../engine/backtest.ts';
 import { settingsSchema } from '../engine/config.ts';
+import { comparisonSection } from './comparison.ts';
 import { tPdf } from '../engine/risk.ts';
 import { dailyMoments } from '../engine/simulate.ts';
 import { describeSimulation, fmt, fmtP, fmtSci, levelKeys, money, pct, pctLevel, pp, utc } from './format.ts';
@@ -70,6 +71,7 @@ export function renderReport(run: RunResult, extras: ReportExtras = {}): string 
     stressSection(run),
     ...(extras.sections ?? []),
     extras.backtest ? backtestSection(extras.backtest) : undefined,
+    run.backtest ? comparisonSection(run.backtest) : undefined,
   ];
   return `<!DOCTYPE html>
 <html lang="en">
