@@ -98,8 +98,8 @@ export function formatComparison({ comparison: c, elapsed }: ComparisonRun): str
   );
   out.push('');
   out.push(...comparisonTable(c));
-  out.push('zone: Basel traffic light over the last 250 days; capital = (3 + plus factor) × mean VaR99; eligible = green, Kupiec, DQ and duration p > 0.05');
-  out.push(c.recommended ? `cheapest eligible model: ${c.recommended}` : 'no model is green and passes Kupiec, DQ and the duration test');
+  out.push('zone: Basel traffic light over the last 250 days; capital = (3 + plus factor) × mean VaR99; eligible = green, Kupiec and DQ p > 0.05, duration test not rejecting with shape < 1 (clustering)');
+  out.push(c.recommended ? `cheapest eligible model: ${c.recommended}` : 'no model is green and passes Kupiec, DQ and the clustering test');
   for (const [model, m] of Object.entries(c.models)) {
     const within = m.levels['0.99'].exceptionsWithinCi;
     if (within?.length) out.push(`${model}: ${within.length} exception(s) at 99% inside the VaR's Monte Carlo interval: ${within.join(', ')}`);

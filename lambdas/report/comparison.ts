@@ -19,8 +19,8 @@ export function comparisonSection(cmp: ModelComparison): string {
     .join('');
   const w = cmp.outOfSample;
   const verdict = cmp.recommended
-    ? `The cheapest model that is green at 99 % and passes Kupiec, DQ and the duration test is <strong>${escapeHtml(cmp.recommended)}</strong>.`
-    : 'No model is green at 99 % and passes Kupiec, DQ and the duration test.';
+    ? `The cheapest model that is green at 99 % and passes Kupiec, DQ and the duration test for clustering is <strong>${escapeHtml(cmp.recommended)}</strong>.`
+    : 'No model is green at 99 % and passes Kupiec, DQ and the duration test for clustering.';
   const charts = cmp.ranking.map((r, i) => modelChart(r.model, cmp.models[r.model], PALETTE[i % PALETTE.length])).join('');
   return `<section id="model-comparison"><h2>Model comparison</h2>
 <p>Every model forecasts each of the ${w.observations} days ${escapeHtml(w.start)} … ${escapeHtml(w.end)} from the data up to the day before${cmp.inSample ? `, with the betas of ${escapeHtml(cmp.inSample.start)} … ${escapeHtml(cmp.inSample.end)}` : ''}. Capital = (3 + Basel plus factor) × mean 99 % VaR; Z2 is Acerbi–Szekely's ES test at 97.5 % (yellow ≤ −0.70, red ≤ −1.80). ${verdict}</p>

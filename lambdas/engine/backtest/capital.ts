@@ -32,13 +32,13 @@ export interface RankingInput {
   /** null when DQ does not apply (too few days) */
   dqPValue: number | null;
   /** null when the duration test does not apply (fewer than 2 exceptions: nothing can cluster) */
-  durationPValue: number | null;
+  duration: { pValue: number; shape: number } | null;
 }
 
 export interface RankingEntry {
   model: string;
   capital: number;
-  /** green at 99 %, and Kupiec, DQ and duration p > 0.05 (DQ and duration when they apply) */
+  /** green at 99 %, Kupiec and DQ p > 0.05, and no clustering by the duration test (when they apply) */
   eligible: boolean;
   /** why not eligible, empty when eligible */
   failures: string[];
@@ -46,8 +46,8 @@ export interface RankingEntry {
 
 /**
  * A model is eligible for capital when it is green at 99 % and neither the exception rate (Kupiec) nor the two
- * clustering tests (DQ: exceptions predictable from past exceptions or the VaR; duration: memory in the gaps between
- * exceptions) reject it at 5 %. Eligible models first, each group by capital ascending (ties by name); the first entry is the recommended model when
+ * clustering tests reject it at 5 % (DQ: exceptions predictable from past exceptions or the VaR; duration: a decreasing
+ * hazard, shape b̂ < 1, i.e. exceptions that follow each other — a shape above 1 is the opposite of clustering). Eligible models first, each group by capital ascending (ties by name); the first entry is the recommended model when
  * it is eligible.
  */
 export function rankModels(models: RankingInput[]): RankingEntry[] {
@@ -56,7 +56,8 @@ export function rankModels(models: RankingInput[]): RankingEntry[] {
     if (m.zone !== 'green') failures.push(`traffic light ${m.zone}`);
     if (!(m.kupiecPValue > RANKING_SIGNIFICANCE)) failures.push(`Kupiec p ${m.kupiecPValue.toPrecision(2)}`);
     if (m.dqPValue !== null && !(m.dqPValue > RANKING_SIGNIFICANCE)) failures.push(`DQ p ${m.dqPValue.toPrecision(2)}`);
-    if (m.durationPValue !== null && !(m.durationPValue > RANKING_SIGNIFICANCE)) failures.push(`duration p ${m.durationPValue.toPrecision(2)}`);
+    // only a decreasing hazard (shape < 1) is clustering; a shape above 1 means exceptions more evenly spaced than chance
+    if (m.duration !== null && m.duration.shape < 1 && !(m.duration.pValue > RANKING_SIGNIFICANCE)) failures.push(`duration p ${m.duration.pValue.toPrecision(2)} (clustered)`);
     return { model: m.model, capital: m.capital, eligible: failures.length === 0, failures };
   });
   return entries.sort((a, b) => Number(b.eligible) - Number(a.eligible) || a.capital - b.capital || (a.model < b.model ? -1 : 1));

@@ -2,7 +2,7 @@
 // function given the history up to the day before, then every model gets the same statistics, its Basel capital and
 // a place in the ranking. Pure: the forecast function is passed in (the one the run handlers use).
 import { backtest, type BacktestResult, type BacktestWindow, type LevelBacktest } from '../backtest.ts';
-import type { DayForecast, FittedFactorModel, ModelHistory, ModelOptions } from '../models/types.ts';
+import { historyUpTo, type DayForecast, type FittedFactorModel, type ModelHistory, type ModelOptions } from '../models/index.ts';
 import { capital, rankModels, type RankingEntry } from './capital.ts';
 import { z2Test, Z2_LEVEL, type Z2Test } from './z2.ts';
 
@@ -44,7 +44,7 @@ export interface ModelBacktest extends BacktestResult {
 
 export interface ModelComparison {
   models: Record<string, ModelBacktest>;
-  /** eligible models (green at 99 %; Kupiec, DQ and duration p > 0.05) by capital, then the others by capital */
+  /** eligible models (green at 99 %; Kupiec, DQ p > 0.05; no clustering by the duration test) by capital, then the others */
   ranking: RankingEntry[];
   /** the first entry of the ranking when it is eligible, else null */
   recommended: string | null;
@@ -72,11 +72,6 @@ export function comparisonLevels(levels: number[]): number[] {
   return out;
 }
 
-/** History rows [0, t): what is known the evening before day t. Views, no copies. */
-export function historyUpTo(h: ModelHistory, t: number): ModelHistory {
-  return { dates: h.dates.slice(0, t), portfolio: h.portfolio.subarray(0, t), factors: h.factors.map((c) => c.subarray(0, t)), factorNames: h.factorNames };
-}
-
 export function compareModels(input: ComparisonInput): ModelComparison {
   const { history, first, fitted, options, forecast } = input;
   const n = history.portfolio.length;
@@ -93,6 +88,7 @@ export function compareModels(input: ComparisonInput): ModelComparison {
     const series: SeriesDay[] = [];
     let exact = true;
     for (let i = 0; i < dates.length; i++) {
+      // rows [0, first + i): what is known the evening before the tested day
       const f = forecast(model, historyUpTo(history, first + i), fitted, options, levels);
       exact &&= f.exact;
       for (const k of keys) {
@@ -122,7 +118,7 @@ export function compareModels(input: ComparisonInput): ModelComparison {
   const ranking = rankModels(
     Object.entries(models).map(([model, m]) => {
       const l = m.levels[String(CAPITAL_LEVEL)];
-      return { model, capital: m.capital, zone: l.trafficLight.zone, kupiecPValue: l.kupiec.pValue, dqPValue: l.dq?.pValue ?? null, durationPValue: l.duration?.pValue ?? null };
+      return { model, capital: m.capital, zone: l.trafficLight.zone, kupiecPValue: l.kupiec.pValue, dqPValue: l.dq?.pValue ?? null, duration: l.duration ? { pValue: l.duration.pValue, shape: l.duration.shape } : null };
     }),
   );
   const out: ModelComparison = {

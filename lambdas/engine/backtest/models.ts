@@ -2,7 +2,7 @@
 // same function the run handlers use) on each tested day, and the comparison. Pure.
 import type { Settings } from '../config.ts';
 import { factorModel, fitModel } from '../fit.ts';
-import { DEFAULT_LAMBDA, forecastDay, isModelName, type FittedFactorModel, type ModelHistory, type ModelName, type ModelOptions } from '../models/index.ts';
+import { DEFAULT_LAMBDA, fittedOf, forecastDay, historyOf, MODEL_NAMES, type ModelName, type ModelOptions } from '../models/index.ts';
 import { InputError, type FitResult, type ReturnsData } from '../types.ts';
 import { compareModels, type ModelComparison } from './compare.ts';
 
@@ -22,17 +22,10 @@ export interface ModelBacktestInput {
 
 export function backtestModels(input: ModelBacktestInput): ModelComparison {
   const { data, fit, first } = input;
-  const fitStart = data.dates.indexOf(fit.window.start);
-  const fitEnd = data.dates.indexOf(fit.window.end) + 1;
-  if (fitStart < 0 || fitEnd <= fitStart || fitEnd > first) throw new Error(`backtestModels: the fit window ${fit.window.start}..${fit.window.end} is not before the tested days`);
   const model = factorModel(fit, input.fitData);
-  const fitted: FittedFactorModel = { factors: model.factors, beta: model.beta, alpha: model.alpha, residualVariance: model.residualVariance, fitStart, fitEnd };
-  const history: ModelHistory = {
-    dates: data.dates,
-    portfolio: data.y,
-    factors: model.factors.map((f) => data.X[data.candidates.indexOf(f)]),
-    factorNames: model.factors,
-  };
+  const history = historyOf(data, model.factors);
+  const fitted = fittedOf(model, history, fit.window.start, fit.window.end);
+  if (fitted.fitEnd > first) throw new Error(`backtestModels: the fit window ${fit.window.start}..${fit.window.end} is not before the tested days`);
   return compareModels({
     history,
     first,
@@ -87,7 +80,7 @@ export function parseModelList(value: string | string[], where: { file: string; 
   const names = (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length === 0) throw new InputError(where.file, 1, 1, `${where.key}: no model named`);
   for (const n of names) {
-    if (!isModelName(n)) throw new InputError(where.file, 1, 1, `${where.key}: unknown model "${n}"`);
+    if (!(MODEL_NAMES as readonly string[]).includes(n)) throw new InputError(where.file, 1, 1, `${where.key}: unknown model "${n}"`);
   }
   return [...new Set(names)] as ModelName[];
 }

@@ -18,16 +18,19 @@ describe('plusFactor', () => {
 describe('rankModels', () => {
   it('puts the cheapest eligible model first and says why the others fail', () => {
     const ranking = rankModels([
-      { model: 'normal', capital: 0.08, zone: 'red', kupiecPValue: 1e-7, dqPValue: 0.2, durationPValue: 0.7 },
-      { model: 'ewma', capital: 0.1, zone: 'green', kupiecPValue: 0.6, dqPValue: 0.5, durationPValue: 0.3 },
-      { model: 'fhs', capital: 0.11, zone: 'green', kupiecPValue: 0.9, dqPValue: null, durationPValue: null },
-      { model: 'hs', capital: 0.095, zone: 'green', kupiecPValue: 0.5, dqPValue: 0.5, durationPValue: 0.01 },
-      { model: 't', capital: 0.09, zone: 'green', kupiecPValue: 0.5, dqPValue: 0.03, durationPValue: 0.5 },
+      { model: 'normal', capital: 0.08, zone: 'red', kupiecPValue: 1e-7, dqPValue: 0.2, duration: { pValue: 0.7, shape: 0.9 } },
+      { model: 'ewma', capital: 0.1, zone: 'green', kupiecPValue: 0.6, dqPValue: 0.5, duration: { pValue: 0.3, shape: 0.8 } },
+      { model: 'fhs', capital: 0.11, zone: 'green', kupiecPValue: 0.9, dqPValue: null, duration: null },
+      { model: 'hs', capital: 0.095, zone: 'green', kupiecPValue: 0.5, dqPValue: 0.5, duration: { pValue: 0.01, shape: 0.6 } },
+      { model: 'even', capital: 0.2, zone: 'green', kupiecPValue: 0.5, dqPValue: 0.5, duration: { pValue: 0.01, shape: 2.5 } },
+      { model: 't', capital: 0.09, zone: 'green', kupiecPValue: 0.5, dqPValue: 0.03, duration: { pValue: 0.5, shape: 1.2 } },
     ]);
-    expect(ranking.map((r) => r.model)).toEqual(['ewma', 'fhs', 'normal', 't', 'hs']);
+    expect(ranking.map((r) => r.model)).toEqual(['ewma', 'fhs', 'even', 'normal', 't', 'hs']);
     expect(ranking[0]).toEqual({ model: 'ewma', capital: 0.1, eligible: true, failures: [] });
-    expect(ranking[2].failures).toEqual(['traffic light red', 'Kupiec p 1.0e-7']);
-    expect(ranking[3].failures).toEqual(['DQ p 0.030']);
-    expect(ranking[4].failures).toEqual(['duration p 0.010']);
+    // evenly spaced exceptions (shape > 1) are not clustering: 'even' stays eligible
+    expect(ranking[2]).toMatchObject({ model: 'even', eligible: true });
+    expect(ranking[3].failures).toEqual(['traffic light red', 'Kupiec p 1.0e-7']);
+    expect(ranking[4].failures).toEqual(['DQ p 0.030']);
+    expect(ranking[5].failures).toEqual(['duration p 0.010 (clustered)']);
   });
 });
