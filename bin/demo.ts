@@ -14,6 +14,8 @@ import type { RunRecord } from '../lambdas/engine/types.ts';
 import { startLocalStack, type LocalStack } from '../lambdas/local/stack.ts';
 import { formatFit } from './cli/format.ts';
 import { money, pct, table } from './cli/text.ts';
+import { formatComparison, runComparison } from './cli/compare.ts';
+import { MODEL_NAMES } from '../lambdas/engine/models/index.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const SAMPLE = fileURLToPath(new URL('data/tech11.csv', ROOT));
@@ -137,6 +139,9 @@ async function main(): Promise<number> {
       console.log('');
       console.log(bt);
     }
+    // then every model on the same out-of-sample days (README "Model comparison")
+    console.log('');
+    console.log(formatComparison(await runComparison(SAMPLE, { inSample: `${CONFIG.start}:${CONFIG.end}`, outOfSample: OUT_OF_SAMPLE, models: MODEL_NAMES.join(',') })).trimEnd());
     console.log('');
     console.log(await historySection(stack, s3, runId));
     console.log('');
