@@ -13,7 +13,9 @@ import { parseSettings } from '../../lambdas/engine/config.ts';
 import { readReturns } from '../../lambdas/engine/csv.ts';
 import type { RunInput } from '../../lambdas/handlers/contracts.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
-import { runPipeline } from '../../lambdas/handlers/pipeline.ts';
+import { localDefinition } from '../../lambdas/local/asl-local.ts';
+import { LocalExecutor } from '../../lambdas/local/executor.ts';
+import { inProcessSteps } from '../../lambdas/local/steps.ts';
 import { InputError } from '../../lambdas/engine/types.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 
@@ -24,6 +26,14 @@ const SETTINGS = { start: '2023-01-03', end: '2025-09-25', simulations: 2000, ba
 
 let aws: LocalAws;
 let deps: Deps;
+
+/** One execution of the local state machine with every step in process (as test/handlers/pipeline.test.ts runs it). */
+async function execute(input: RunInput) {
+  const executor = new LocalExecutor({ local: await localDefinition({ bucket: BUCKET, inlineShardLimit: deps.inlineShardLimit }), steps: inProcessSteps(deps), deps });
+  await executor.start(input);
+  await executor.settled(input.runId);
+  return (await deps.runs.get(input.runId))!;
+}
 
 beforeAll(async () => {
   aws = await startLocalAws({ buckets: [BUCKET] });
@@ -47,7 +57,7 @@ afterAll(async () => aws?.stop());
 describe('run setting backtest', () => {
   it('the run JSON carries the comparison of the window’s last 250 days and the report shows it', async () => {
     const input: RunInput = { runId: 'bt-1', portfolioId: 'tech', input: { bucket: BUCKET, key: 'uploads/tech/2025-09.csv' }, createdAt: '2025-09-26T00:00:00.000Z', settings: SETTINGS };
-    const record = await runPipeline(input, deps, { concurrency: 1 });
+    const record = await execute(input);
     expect(record.status).toBe('SUCCEEDED');
     const bt = record.backtest!;
     expect(Object.keys(bt.models)).toEqual(['normal', 'ewma', 'fhs']);
