@@ -2,12 +2,13 @@
 // tests' p-values, Z2, capital, ranking) and per model a chart of its −VaR99 against the daily returns with the
 // exceptions marked. Pure: ModelComparison in, HTML out.
 import type { ModelBacktest, ModelComparison } from '../engine/backtest/compare.ts';
+import type { ReportSection } from './report.ts';
 import { axes, c, clip, escapeHtml, extent, figure, pad, PALETTE, plot, polyline, type LegendItem } from './svg.ts';
 
 const pct = (x: number, digits = 2) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '—');
 const p = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? '—' : x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
 
-export function comparisonSection(cmp: ModelComparison): string {
+export function comparisonSection(cmp: ModelComparison): ReportSection {
   const rows = cmp.ranking
     .map((r, i) => {
       const m = cmp.models[r.model];
@@ -22,10 +23,14 @@ export function comparisonSection(cmp: ModelComparison): string {
     ? `The cheapest model that is green at 99 % and passes Kupiec, DQ and the duration test for clustering is <strong>${escapeHtml(cmp.recommended)}</strong>.`
     : 'No model is green at 99 % and passes Kupiec, DQ and the duration test for clustering.';
   const charts = cmp.ranking.map((r, i) => modelChart(r.model, cmp.models[r.model], PALETTE[i % PALETTE.length])).join('');
-  return `<section id="model-comparison"><h2>Model comparison</h2>
-<p>Every model forecasts each of the ${w.observations} days ${escapeHtml(w.start)} … ${escapeHtml(w.end)} from the data up to the day before${cmp.inSample ? `, with the betas of ${escapeHtml(cmp.inSample.start)} … ${escapeHtml(cmp.inSample.end)}` : ''}. Capital = (3 + Basel plus factor) × mean 99 % VaR; Z2 is Acerbi–Szekely's ES test at 97.5 % (yellow ≤ −0.70, red ≤ −1.80). ${verdict}</p>
+  return {
+    id: 'model-comparison',
+    title: 'Model comparison',
+    verdict: cmp.recommended ? { ok: true, text: `Cheapest eligible model for capital: ${cmp.recommended}.` } : { ok: false, text: 'No model passes the backtest.' },
+    html: `<p>Every model forecasts each of the ${w.observations} days ${escapeHtml(w.start)} … ${escapeHtml(w.end)} from the data up to the day before${cmp.inSample ? `, with the betas of ${escapeHtml(cmp.inSample.start)} … ${escapeHtml(cmp.inSample.end)}` : ''}. Capital = (3 + Basel plus factor) × mean 99 % VaR; Z2 is Acerbi–Szekely's ES test at 97.5 % (yellow ≤ −0.70, red ≤ −1.80). ${verdict}</p>
 <div class="table-wrap"><table><thead><tr><th>Model</th><th>Exceptions 99 %</th><th>97.5 %</th><th>Traffic light</th><th>Kupiec p</th><th>Cond. coverage p</th><th>DQ p</th><th>Duration p</th><th>Z2</th><th>Mean VaR 99 %</th><th>Multiplier</th><th>Capital</th><th>Eligible</th></tr></thead><tbody>${rows}</tbody></table></div>
-${charts}</section>`;
+${charts}`,
+  };
 }
 
 function modelChart(model: string, m: ModelBacktest, color: string): string {

@@ -26,9 +26,12 @@ describe('comparisonSection', () => {
     levels: [0.99, 0.95],
     forecast: (m, ...rest) => models[m](m, ...rest),
   });
-  const html = comparisonSection(cmp);
+  const section = comparisonSection(cmp);
+  const html = section.html;
 
   it('has one table row and one chart per model, in ranking order, names escaped', () => {
+    expect(section).toMatchObject({ id: 'model-comparison', title: 'Model comparison' });
+    expect(section.verdict!.ok).toBe(cmp.recommended !== null);
     expect(html.match(/<tbody>.*<\/tbody>/s)![0].match(/<tr/g)).toHaveLength(2);
     expect(html).toContain('id="chart-compare-tight"');
     expect(html).toContain('id="chart-compare-wide_x_"');
