@@ -2,7 +2,7 @@
 // same function the run handlers use) on each tested day, and the comparison. Pure.
 import type { Settings } from '../config.ts';
 import { factorModel, fitModel } from '../fit.ts';
-import { DEFAULT_LAMBDA, fittedOf, forecastDay, historyOf, MODEL_NAMES, type ModelName, type ModelOptions } from '../models/index.ts';
+import { fittedOf, forecastDay, historyOf, MODEL_NAMES, modelOptions, type ModelName, type ModelOptions } from '../models/index.ts';
 import { InputError, type FitResult, type ReturnsData } from '../types.ts';
 import { compareModels, type ModelComparison } from './compare.ts';
 
@@ -66,8 +66,7 @@ export function backtestRunWindow(data: ReturnsData, settings: Settings, spec: R
 /** The comparison the run setting `backtest` asks for (undefined without it); `history` as for backtestRunWindow. */
 export function runBacktestSetting(history: ReturnsData, settings: Settings): ModelComparison | undefined {
   if (!settings.backtest) return undefined;
-  const options: ModelOptions = { lambda: DEFAULT_LAMBDA, df: settings.df, residual: settings.residual, intercept: settings.intercept };
-  return backtestRunWindow(history, settings, { days: settings.backtest.days, models: [...new Set(settings.backtest.models)] }, options);
+  return backtestRunWindow(history, settings, { days: settings.backtest.days, models: [...new Set(settings.backtest.models)] }, modelOptions(settings));
 }
 
 /** Rows [from, to) of a returns file. */
