@@ -1,7 +1,7 @@
 // Out-of-sample VaR backtest: exception counts, Kupiec's proportion-of-failures test, Christoffersen's independence and
 // conditional-coverage tests, and the Basel traffic light. Pure: no I/O, no dependency beyond the statistics library.
 import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
-import gammainc from '@stdlib/math-base-special-gammainc';
+import { chiSquareSurvival } from './chi-square.ts';
 import { dynamicQuantile, type DynamicQuantile } from './backtest/dq.ts';
 import { durationTest, type DurationTest } from './backtest/duration.ts';
 
@@ -167,12 +167,6 @@ export function trafficLight(exceptions: number, days: number, level: number): T
   const cumulativeProbability = binomialCdf(exceptions, days, 1 - level);
   const zone: TrafficZone = cumulativeProbability < 0.95 ? 'green' : cumulativeProbability < 0.9999 ? 'yellow' : 'red';
   return { zone, exceptions, days, cumulativeProbability };
-}
-
-/** P(χ²_k > x) through the regularized upper incomplete gamma, accurate far into the tail (unlike 1 − cdf). */
-export function chiSquareSurvival(x: number, k: number): number {
-  if (!(x > 0)) return 1;
-  return gammainc(x / 2, k / 2, true, true);
 }
 
 /** n·ln(p) with the convention 0·ln 0 = 0. */

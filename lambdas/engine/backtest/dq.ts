@@ -1,6 +1,6 @@
 // Engle & Manganelli's (2004) dynamic quantile test, out-of-sample form. Pure.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import { chiSquareSurvival } from '../backtest.ts';
+import { chiSquareSurvival } from '../chi-square.ts';
 
 /** lagged hits in the test regression, as in Engle & Manganelli's empirical section */
 export const DQ_LAGS = 4;

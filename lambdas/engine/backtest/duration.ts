@@ -1,5 +1,5 @@
 // Christoffersen & Pelletier's (2004) duration test of independent exceptions. Pure.
-import { chiSquareSurvival } from '../backtest.ts';
+import { chiSquareSurvival } from '../chi-square.ts';
 
 /** the Weibull shape is searched in this interval (rugarch's VaRDurTest uses the same bounds) */
 export const SHAPE_BOUNDS: readonly [number, number] = [1e-3, 10];
