@@ -12,7 +12,9 @@ import type { Selection, ShardDescriptor } from './types.ts';
 export const RUNTIME_BYTES = 160 * 2 ** 20;
 /** One (value, index) pair: 8 + 4 bytes. */
 const PAIR = 12;
-/** A pair as inline JSON text (two numbers, separators), as a JS string (UTF-16) and its parsed form, with margin. */
+/** A pair as inline JSON text: a double (at most 24 characters), an index (at most 10) and separators. */
+const PAIR_TEXT = 40;
+/** A pair of an inline message in memory: its text as a JS string (UTF-16) and its parsed form, with margin. */
 const PAIR_JSON = 200;
 /** Fixed per-partial cost: header JSON (selection, gap sums, attribution sums, 100 histogram counts). */
 const PARTIAL_HEADER = 8 * 1024;
@@ -54,7 +56,7 @@ export interface Footprint {
   /** pairs shipped by the whole run and by the largest shard (expected + SIGMAS SEs) */
   shipped: number;
   shardShipped: number;
-  /** the largest shard's message: inline JSON characters, or (over INLINE_LIMIT) its binary object's bytes */
+  /** the largest shard's message in memory: inline JSON (text and parsed), or (over INLINE_LIMIT) its binary object */
   partialBytes: number;
   inline: boolean;
   /** peak resident bytes of one Simulate invocation and of Reduce */
@@ -76,9 +78,8 @@ export function planFootprint(plan: ShardDescriptor[]): Footprint {
   let largest = 0;
   for (const s of plan) largest = Math.max(largest, s.end - s.start);
   const shardShipped = expectedShipped(d.selection, law, largest);
-  const json = PARTIAL_HEADER + shardShipped * PAIR_JSON;
-  const inline = json < INLINE_LIMIT;
-  const partialBytes = inline ? json : PARTIAL_HEADER + shardShipped * PAIR;
+  const inline = PARTIAL_HEADER + shardShipped * PAIR_TEXT < INLINE_LIMIT;
+  const partialBytes = PARTIAL_HEADER + shardShipped * (inline ? PAIR_JSON : PAIR);
   return {
     shipped,
     shardShipped,

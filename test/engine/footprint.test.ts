@@ -26,6 +26,8 @@ describe('plan footprint', () => {
     expect(f.simulateBytes).toBeLessThan(0.25 * SIMULATE_MB * MB);
     expect(f.reduceBytes).toBeLessThan(0.5 * REDUCE_MB * MB);
     expect(f.shipped * 12).toBeLessThan(64 * MB); // the bytes the issue allows for shipping
+    // shards of 10^7 still fit the state: about 3,000 pairs, under 200 KB of JSON
+    expect(planFootprint(planShards(threeFactorModel, { ...sim, shards: 100 }, LEVELS)).inline).toBe(true);
   });
 
   it('holds for t with ν near 2, at one shard of 10^9, and for a pilot-bracketed t model (2·10^8: its pilot is slow)', () => {
