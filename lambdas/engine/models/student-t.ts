@@ -148,9 +148,17 @@ export function tPortfolio(t: MultivariateT, fitted: FittedFactorModel, intercep
   return { m, a: Math.sqrt(a2), s: Math.sqrt(fitted.residualVariance) };
 }
 
+const forecasts = new Memo<DayForecast>(64);
+
 export function forecastT(h: ModelHistory, fitted: FittedFactorModel, options: ModelOptions, levels: number[]): DayForecast {
   const t = windowT(h, fitted, options.df);
   const { m, a, s } = tPortfolio(t, fitted, options.intercept ?? false);
+  // a static model: every day of a backtest on one window asks for the same quadrature
+  const f = forecasts.get(contentKey(['t-forecast', [m, a, s, t.df], levels]), () => tForecast(m, a, s, t, levels));
+  return { ...f, var: { ...f.var }, es: { ...f.es }, parameters: { ...f.parameters } };
+}
+
+function tForecast(m: number, a: number, s: number, t: MultivariateT, levels: number[]): DayForecast {
   const out: DayForecast = { var: {}, es: {}, exact: true, parameters: { df: t.df } };
   for (const c of levels) {
     const r = mixtureRisk(m, a, s, t.df, tailProbability(c));
