@@ -5,8 +5,9 @@
 // the run's ES and component ES need to be bit-identical for every shard and worker count.
 
 export class ExactSum {
-  /** non-overlapping partials, increasing magnitude */
-  private p: number[] = [];
+  /** p[0 … n): non-overlapping partials, increasing magnitude (a typed array with a count: no array resizing) */
+  private p = new Float64Array(4);
+  private n = 0;
 
   /** From serialized partials (a shard's message). */
   static from(partials: readonly number[]): ExactSum {
@@ -18,8 +19,9 @@ export class ExactSum {
   add(x: number): void {
     if (!Number.isFinite(x)) throw new RangeError(`exact sum: ${x} is not finite`);
     const p = this.p;
+    const n = this.n;
     let i = 0;
-    for (let j = 0; j < p.length; j++) {
+    for (let j = 0; j < n; j++) {
       let y = p[j];
       if (Math.abs(x) < Math.abs(y)) {
         const t = x;
@@ -32,24 +34,30 @@ export class ExactSum {
       x = hi;
     }
     if (!Number.isFinite(x)) throw new RangeError('exact sum overflowed');
-    p.length = i;
-    p.push(x);
+    if (i === p.length) {
+      const grown = new Float64Array(2 * p.length);
+      grown.set(p);
+      this.p = grown;
+    }
+    this.p[i] = x;
+    this.n = i + 1;
   }
 
   /** Adds another sum's exact value. */
   merge(other: ExactSum | readonly number[]): void {
-    for (const x of other instanceof ExactSum ? other.p : other) this.add(x);
+    const xs = other instanceof ExactSum ? other.partials() : other;
+    for (const x of xs) this.add(x);
   }
 
   /** The partials (JSON-safe finite numbers): their exact sum is this sum. */
   partials(): number[] {
-    return this.p.slice();
+    return Array.from(this.p.subarray(0, this.n));
   }
 
   /** The exact sum correctly rounded to a double. */
   value(): number {
     const p = this.p;
-    let n = p.length;
+    let n = this.n;
     if (n === 0) return 0;
     let hi = p[--n];
     let lo = 0;
