@@ -9,6 +9,7 @@ import { S3ObjectStore } from '../../lambdas/adapters/object-store.ts';
 import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
 import { createIdempotencyTableInput, makeIdempotencyStore } from '../../lambdas/adapters/idempotency.ts';
 import { runBacktestSetting } from '../../lambdas/engine/backtest/models.ts';
+import { route } from '../../lambdas/handlers/api.ts';
 import { parseSettings } from '../../lambdas/engine/config.ts';
 import { readReturns } from '../../lambdas/engine/csv.ts';
 import type { RunInput } from '../../lambdas/handlers/contracts.ts';
@@ -74,7 +75,12 @@ describe('run setting backtest', () => {
     for (const m of ['normal', 'ewma', 'fhs']) expect(html).toContain(`id="chart-compare-${m}"`);
   });
 
-  it('refuses bad backtest settings naming the key', async () => {
+  it('refuses bad backtest settings naming the key, in the API (400) as in the schema', async () => {
+    const post = (settings: unknown) =>
+      route({ method: 'POST', path: '/runs', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ portfolioId: 'tech', key: 'uploads/tech/2025-09.csv', settings }) }, deps);
+    const res = await post({ backtest: { days: 250, models: ['normal', 'garch'] } });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toMatch(/backtest\.models\.1/);
     expect(() => parseSettings({ backtest: { days: 250, models: ['normal', 'garch'] } })).toThrow(/backtest\.models\.1/);
     expect(() => parseSettings({ backtest: { days: 5, models: ['normal'] } })).toThrow(/backtest\.days/);
     expect(() => parseSettings({ backtest: { models: [] } })).toThrow(/backtest\.models/);
