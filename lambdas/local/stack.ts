@@ -23,6 +23,7 @@ import { triggerStep, type ObjectCreatedEvent, type Started } from '../handlers/
 import { createApiServer } from './http.ts';
 import { nodeVersionProblem } from './node-version.ts';
 import { guardS3rver } from './s3-guard.ts';
+import { guardDynalite } from './dynalite-guard.ts';
 import { localDefinition } from './asl-local.ts';
 import { LocalExecutor } from './executor.ts';
 import { INTERRUPTED, recoverInterrupted } from './recovery.ts';
@@ -203,6 +204,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await closing;
     });
 
+    // a failed leveldb write is that request's 500, not an uncaught throw in dynalite
+    guardDynalite();
     const dynalite = require('dynalite');
     const dynamo: Server = dynalite({ path: resolve(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     closers.push(await serve(dynamo, options.dynamodbPort ?? 4567, host));

@@ -1,0 +1,39 @@
+// dynalite answers an error without a statusCode by `throw err` inside a callback (dynalite/index.js): a leveldb write
+// that fails (ENOSPC: "IO error: …/000003.log: No space left on device") became an uncaught exception that took the
+// whole local stack down. Every rejection of the leveldb operations dynalite uses is tagged as DynamoDB's
+// InternalServerError (500), which dynalite sends as that request's answer; the SDK's client then sees a 500 like
+// AWS's. A missing key (LEVEL_NOT_FOUND) is dynalite's own control flow and passes untouched.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+type Method = (...args: unknown[]) => unknown;
+
+let installed = false;
+
+/** Tags `err` as a DynamoDB InternalServerError (dynalite answers `err.body` with `err.statusCode`). */
+export function asInternalServerError(err: Error & { code?: string; statusCode?: number; body?: unknown }): Error {
+  if (err.code === 'LEVEL_NOT_FOUND' || err.statusCode) return err;
+  err.statusCode = 500;
+  err.body = { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: `local DynamoDB: ${err.message}` };
+  return err;
+}
+
+/** Wraps put/get/del/batch of the leveldb class dynalite opens (once per process). */
+export function guardDynalite(): void {
+  if (installed) return;
+  installed = true;
+  const { Level } = require('level') as { Level: { prototype: Record<string, Method> } };
+  for (const name of ['put', 'get', 'del', 'batch']) {
+    const original = Level.prototype[name];
+    // abstract-level 3 is promise-only; dynalite wraps these promises into its callbacks (wrapWithCallbacks)
+    Level.prototype[name] = function (this: unknown, ...args: unknown[]) {
+      const out = original.apply(this, args);
+      return out instanceof Promise
+        ? out.catch((err: Error) => {
+            throw asInternalServerError(err);
+          })
+        : out;
+    };
+  }
+}
