@@ -59,6 +59,8 @@ export interface Analytic {
   /** Euler: ∂var/∂(βᵀΣβ) and ∂var/∂s² times 2, so componentVar_j = −hβ_jμ_j + factorKappa·β_j(Σβ)_j, residual = residualKappa·s² */
   factorKappa: number;
   residualKappa: number;
+  /** true for the t + residual quadrature: the two κ's differ; otherwise one κ·√h/σ serves both */
+  mixture: boolean;
   /** false when no closed form of this model exists and var/es are the normal approximation (t over h > 1 days) */
   exact: boolean;
 }
@@ -77,7 +79,7 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
     const s = Math.sqrt(model.residualVariance);
     const r = mixtureRisk(m, a, s, nu, q);
     return {
-      var: r.var, es: r.es, kappa: (r.var + m) / sd, mean: m, sd, exact: true,
+      var: r.var, es: r.es, kappa: (r.var + m) / sd, mean: m, sd, exact: true, mixture: true,
       factorKappa: a > 0 ? (r.dVarDa * (nu - 2)) / (nu * a) : 0,
       residualKappa: s > 0 ? r.dVarDs / s : 0,
     };
@@ -99,7 +101,7 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
   const euler = sd > 0 ? (kappa * rootH) / sd : 0;
   return {
     var: -h * m + kappa * rootH * sd, es: -h * m + esKappa * rootH * sd, kappa, mean: m, sd,
-    factorKappa: euler, residualKappa: euler, exact: simulation.distribution !== 't' || h === 1,
+    factorKappa: euler, residualKappa: euler, exact: simulation.distribution !== 't' || h === 1, mixture: false,
   };
 }
 
@@ -176,6 +178,7 @@ function attribute(
   const k = model.factors.length;
   const h = simulation.horizon;
   const an = analyticRisk(model, simulation, confidence);
+  const rootH = Math.sqrt(h);
   const out: Record<string, { componentVar: number; componentEs: number }> = {};
   const { esCount } = tailRanks(n, confidence);
   // the shards summed their samples below the attribution bracket; the bracket's own ES samples are decomposed here
@@ -190,13 +193,14 @@ function attribute(
     let sb = 0;
     for (let i = 0; i < k; i++) sb += model.cov[j][i] * model.beta[i];
     out[model.factors[j]] = {
-      componentVar: -h * model.beta[j] * model.mu[j] + an.factorKappa * model.beta[j] * sb,
+      // the one-κ form keeps its historical operation order: the paper model's numbers stay bit-identical
+      componentVar: -h * model.beta[j] * model.mu[j] + (an.mixture ? an.factorKappa * model.beta[j] * sb : (an.kappa * rootH * model.beta[j] * sb) / an.sd),
       componentEs: -sums.factors[j].value() / esCount,
     };
   }
   if (simulation.intercept) out.intercept = { componentVar: -h * model.alpha, componentEs: -h * model.alpha };
   if (simulation.residual === 'normal') {
-    out.residual = { componentVar: an.residualKappa * model.residualVariance, componentEs: -sums.residual.value() / esCount };
+    out.residual = { componentVar: an.mixture ? an.residualKappa * model.residualVariance : (an.kappa * rootH * model.residualVariance) / an.sd, componentEs: -sums.residual.value() / esCount };
   }
   return out;
 }
