@@ -60,7 +60,10 @@ class Stack {
     const t0 = Date.now();
     while (!stack.lines.some((l) => l.includes(' ready: '))) {
       if (stack.exited !== undefined) throw new Error(`npm start exited ${stack.exited}: ${stack.lines.slice(-5).join(' | ')}`);
-      if (Date.now() - t0 > 120_000) throw new Error('npm start: not ready after 120 s');
+      if (Date.now() - t0 > 120_000) {
+        await stack.kill9();
+        throw new Error('npm start: not ready after 120 s');
+      }
       await sleep(100);
     }
     const url = (label: string) => / (http:\/\/127\.0\.0\.1:\d+)/.exec(stack.lines.find((l) => l.includes(`${label} `) && l.includes('http://')) ?? '')?.[1] ?? '';
@@ -183,15 +186,22 @@ interface Outcome {
 async function killAndRestart(base: string): Promise<Outcome> {
   const dataDir = join(base, 'kill9');
   let stack = await Stack.start(dataDir);
-  await stack.put('config/slow.json', JSON.stringify({ simulations: 3_000_000, shards: 6 }));
   const key = 'uploads/slow/a.csv';
-  const { etag } = await stack.put(key, scaledCsv(1));
-  const runId = stack.uploadRunId(key, etag!);
-  const t0 = Date.now();
-  while ((await stack.get(`/runs/${runId}`)).json?.status !== 'RUNNING' && Date.now() - t0 < 30_000) await sleep(100);
-  await sleep(1500); // mid-run: Fit done, shards going
-  const atKill = (await stack.get(`/runs/${runId}`)).json?.status;
-  await stack.kill9();
+  let runId: string;
+  let atKill: string | undefined;
+  try {
+    await stack.put('config/slow.json', JSON.stringify({ simulations: 20_000_000, shards: 8 }));
+    const { etag } = await stack.put(key, scaledCsv(1));
+    if (!etag) throw new Error('the upload failed');
+    runId = stack.uploadRunId(key, etag);
+    const t0 = Date.now();
+    while ((await stack.get(`/runs/${runId}`)).json?.status !== 'RUNNING' && Date.now() - t0 < 30_000) await sleep(100);
+    await sleep(500); // mid-run: Fit done or going, shards queued
+    atKill = (await stack.get(`/runs/${runId}`)).json?.status;
+  } finally {
+    // never leave a stack behind, also when the drill itself fails here
+    if (stack.alive) await stack.kill9();
+  }
   const leftRunning = atKill === 'RUNNING';
   stack = await Stack.start(dataDir);
   try {
