@@ -11,6 +11,7 @@ import { countNewlines, decodeStrict } from './csv/decode.ts';
 import { ISO_DATE, isIsoDate, parseNumber, quote, trimmed } from './csv/fields.ts';
 import { type Growable, growableF64, growableI32 } from './csv/growable.ts';
 import { type Layout, type ReaderSettings, readHeader } from './csv/header.ts';
+import { SeenDates } from './csv/seen-dates.ts';
 
 export type { ReaderSettings } from './csv/header.ts';
 
@@ -49,7 +50,7 @@ export async function readReturns(
   let layout: Layout | undefined;
   let nextLine = 1; // physical line where the next record starts
   const dates: string[] = [];
-  const firstLine = new Map<string, number>();
+  const seen = new SeenDates();
   const lines = growableI32();
   let columns: Growable<Float64Array>[] = []; // portfolio, then each candidate
 
@@ -80,9 +81,8 @@ export async function readReturns(
       if (!ISO_DATE.test(d)) fail(L.dateIndex, `${quote(d)} is not an ISO date (YYYY-MM-DD)`);
       fail(L.dateIndex, `${quote(d)} is not a calendar date`);
     }
-    const before = firstLine.get(d);
+    const before = seen.firstLine(d, line);
     if (before !== undefined) fail(L.dateIndex, `duplicate date ${d} (first on line ${before})`);
-    firstLine.set(d, line);
     for (let j = 0; j < kept.length; j++) {
       const v = parseNumber(record[kept[j]]);
       if (typeof v === 'string') fail(kept[j], v);
@@ -157,9 +157,10 @@ export async function readReturns(
     }
   }
   const at = (i: number): number => (order ? order[i] : i);
-  const sortedDates = Array.from({ length: rows }, (_, i) => dates[at(i)]);
+  // a file in date order (the usual case) is not copied through the permutation
+  const sortedDates = order ? Array.from({ length: rows }, (_, i) => dates[at(i)]) : dates;
   const colIndex = [L.portfolioIndex, ...L.factorIndex];
-  let series: Float64Array[] = columns.map((c) => Float64Array.from({ length: rows }, (_, i) => c.data[at(i)]));
+  let series: Float64Array[] = columns.map((c) => (order ? Float64Array.from({ length: rows }, (_, i) => c.data[at(i)]) : c.data.slice(0, rows)));
   let seriesDates = sortedDates;
   let returnKind: ReturnsData['returnKind'] = 'returns';
 
@@ -203,7 +204,7 @@ export async function readReturns(
   const cut = (a: Float64Array): Float64Array => (lo === 0 && hi === a.length ? a : a.slice(lo, hi));
   return {
     source: file,
-    dates: seriesDates.slice(lo, hi),
+    dates: lo === 0 && hi === seriesDates.length ? seriesDates : seriesDates.slice(lo, hi),
     portfolio: settings.portfolio,
     y: cut(series[0]),
     candidates: [...L.candidates],

@@ -3,7 +3,6 @@
 import betainc from '@stdlib/math-base-special-betainc';
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { chiSquareSurvival } from './chi-square.ts';
-import { Matrix, QrDecomposition } from 'ml-matrix';
 
 export interface LeastSquares {
   /** intercept first, then one coefficient per column */
@@ -17,22 +16,91 @@ export interface LeastSquares {
   xtxInvDiag: Float64Array;
 }
 
+/** √(a² + b²) without overflow, exactly as ml-matrix's QR computes it (so the numbers stay bit-identical). */
+function hypotenuse(a: number, b: number): number {
+  if (Math.abs(a) > Math.abs(b)) {
+    const r = b / a;
+    return Math.abs(a) * Math.sqrt(1 + r * r);
+  }
+  if (b !== 0) {
+    const r = a / b;
+    return Math.abs(b) * Math.sqrt(1 + r * r);
+  }
+  return 0;
+}
+
+/** A Householder QR in place: the columns hold the reflectors (ml-matrix's `QR`), rdiag the diagonal of R. */
+interface Householder {
+  qr: Float64Array[];
+  rdiag: Float64Array;
+}
+
+/**
+ * ml-matrix's QrDecomposition (JAMA) with the same operations in the same order, on columns: one Float64Array per
+ * column instead of ml-matrix's one Float64Array per ROW, which costs ~200 bytes a row and a copy per call (at 10^6
+ * rows one design was ~700 MB between the matrix, its clone and the right-hand side). Overwrites `cols`.
+ */
+export function householderQr(cols: Float64Array[]): Householder {
+  const p = cols.length;
+  const m = p ? cols[0].length : 0;
+  const rdiag = new Float64Array(p);
+  for (let k = 0; k < p; k++) {
+    const ck = cols[k];
+    let nrm = 0;
+    for (let i = k; i < m; i++) nrm = hypotenuse(nrm, ck[i]);
+    if (nrm !== 0) {
+      if (ck[k] < 0) nrm = -nrm;
+      for (let i = k; i < m; i++) ck[i] = ck[i] / nrm;
+      ck[k] = ck[k] + 1;
+      for (let j = k + 1; j < p; j++) {
+        const cj = cols[j];
+        let s = 0;
+        for (let i = k; i < m; i++) s += ck[i] * cj[i];
+        s = -s / ck[k];
+        for (let i = k; i < m; i++) cj[i] = cj[i] + s * ck[i];
+      }
+    }
+    rdiag[k] = -nrm;
+  }
+  return { qr: cols, rdiag };
+}
+
+/** R of the QR: R[i][j] (i ≤ j; 0 below the diagonal). */
+export function upperTriangular({ qr, rdiag }: Householder): number[][] {
+  const p = qr.length;
+  return Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => (i < j ? qr[j][i] : i === j ? rdiag[i] : 0)));
+}
+
+/** The least-squares solution of the QR's system for right-hand side y (ml-matrix's QrDecomposition.solve). */
+function solveQr({ qr, rdiag }: Householder, y: Float64Array): Float64Array {
+  const p = qr.length;
+  const m = y.length;
+  if (rdiag.some((d) => d === 0)) throw new Error('Matrix is rank deficient');
+  const x = Float64Array.from(y);
+  for (let k = 0; k < p; k++) {
+    const ck = qr[k];
+    let s = 0;
+    for (let i = k; i < m; i++) s += ck[i] * x[i];
+    s = -s / ck[k];
+    for (let i = k; i < m; i++) x[i] = x[i] + s * ck[i];
+  }
+  for (let k = p - 1; k >= 0; k--) {
+    x[k] = x[k] / rdiag[k];
+    const ck = qr[k];
+    for (let i = 0; i < k; i++) x[i] = x[i] - x[k] * ck[i];
+  }
+  return x.slice(0, p);
+}
+
 /**
  * OLS of y on [1, cols] by Householder QR. The caller guarantees full column rank (fitModel refuses constant and
- * collinear columns before any fit).
+ * collinear columns before any fit). Memory: the design's p columns and two n-vectors, as Float64Arrays.
  */
 export function leastSquares(y: Float64Array, cols: Float64Array[]): LeastSquares {
   const n = y.length;
   const p = cols.length + 1;
-  const design = new Matrix(n, p);
-  for (let i = 0; i < n; i++) {
-    design.set(i, 0, 1);
-    for (let j = 1; j < p; j++) design.set(i, j, cols[j - 1][i]);
-  }
-  const qr = new QrDecomposition(design);
-  const b = qr.solve(Matrix.columnVector(Array.from(y)));
-  const beta = new Float64Array(p);
-  for (let j = 0; j < p; j++) beta[j] = b.get(j, 0);
+  const qr = householderQr([new Float64Array(n).fill(1), ...cols.map((c) => Float64Array.from(c))]);
+  const beta = solveQr(qr, y);
   const residuals = new Float64Array(n);
   let ssr = 0;
   let mean = 0;
@@ -48,20 +116,20 @@ export function leastSquares(y: Float64Array, cols: Float64Array[]): LeastSquare
     centeredTss += (y[i] - mean) ** 2;
   }
   // (XᵀX)⁻¹ = R⁻¹R⁻ᵀ, so its diagonal is the row sums of squares of R⁻¹ (back substitution, upper triangular)
-  const r = qr.upperTriangularMatrix;
-  const rInv = new Matrix(p, p);
+  const r = upperTriangular(qr);
+  const rInv = Array.from({ length: p }, () => new Float64Array(p));
   for (let j = 0; j < p; j++) {
-    rInv.set(j, j, 1 / r.get(j, j));
+    rInv[j][j] = 1 / r[j][j];
     for (let i = j - 1; i >= 0; i--) {
       let s = 0;
-      for (let m = i + 1; m <= j; m++) s += r.get(i, m) * rInv.get(m, j);
-      rInv.set(i, j, -s / r.get(i, i));
+      for (let m = i + 1; m <= j; m++) s += r[i][m] * rInv[m][j];
+      rInv[i][j] = -s / r[i][i];
     }
   }
   const xtxInvDiag = new Float64Array(p);
   for (let i = 0; i < p; i++) {
     let s = 0;
-    for (let j = i; j < p; j++) s += rInv.get(i, j) ** 2;
+    for (let j = i; j < p; j++) s += rInv[i][j] ** 2;
     xtxInvDiag[i] = s;
   }
   return { beta, residuals, ssr, centeredTss, xtxInvDiag };

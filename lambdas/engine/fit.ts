@@ -2,6 +2,7 @@
 // the simulation consumes. Pure: no I/O.
 import { SingularValueDecomposition } from 'ml-matrix';
 import type { Settings } from './config.ts';
+import { householderQr, upperTriangular } from './diagnostics.ts';
 import { lassoCvDetailed } from './lasso.ts';
 import { ols } from './ols.ts';
 import { screen } from './screening.ts';
@@ -144,18 +145,19 @@ function validate(data: ReturnsData, settings: Settings): void {
 /**
  * Members (candidate order) of the linear dependencies among the centered, scaled factors: the factors with weight in
  * the right singular vectors of (near-)zero singular values. Empty when the design has full rank.
+ * The SVD is of R from a QR of the n×k columns: the same singular values and right singular vectors as the n×k
+ * matrix itself, without an n-row matrix (ml-matrix keeps one object per row: ~1 GB at 10^6 rows with U).
  */
 function collinearSet(X: Float64Array[], names: string[]): string[] {
   const n = X[0].length;
   const k = X.length;
   if (k < 2) return [];
-  const rows: number[][] = Array.from({ length: n }, () => new Array<number>(k));
-  X.forEach((c, j) => {
+  const scaled = X.map((c) => {
     const m = c.reduce((s, v) => s + v, 0) / n;
     const sd = Math.sqrt(c.reduce((s, v) => s + (v - m) ** 2, 0) / n);
-    for (let i = 0; i < n; i++) rows[i][j] = (c[i] - m) / sd;
+    return c.map((v) => (v - m) / sd);
   });
-  const svd = new SingularValueDecomposition(rows, { autoTranspose: true });
+  const svd = new SingularValueDecomposition(upperTriangular(householderQr(scaled)), { computeLeftSingularVectors: false });
   const s = svd.diagonal;
   const v = svd.rightSingularVectors;
   const top = Math.max(...s);

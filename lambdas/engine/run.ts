@@ -75,7 +75,7 @@ export function buildRunResult(
 }
 
 /** The residual series served the model's s²; the run JSON keeps its summary (diagnostics, Q-Q), not 2·n numbers. */
-function withoutResiduals(r: Regression): Regression {
+export function withoutResiduals(r: Regression): Regression {
   const { residuals: _, ...rest } = r;
   return rest;
 }

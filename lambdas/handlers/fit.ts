@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parseSettings, parseSettingsJson, type Settings } from '../engine/config.ts';
 import { readReturns } from '../engine/csv.ts';
 import { factorModel, fitModel } from '../engine/fit.ts';
-import { simulationSettings } from '../engine/run.ts';
+import { simulationSettings, withoutResiduals } from '../engine/run.ts';
 import { runBacktestSetting } from '../engine/backtest/models.ts';
 import type { ModelComparison } from '../engine/backtest/compare.ts';
 import { planShards } from '../engine/simulate.ts';
@@ -89,7 +89,9 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
 
   const recent = Math.max(data.dates.length - HISTORY_RETURNS, 0);
   const returns = { dates: data.dates.slice(recent), values: Array.from(data.y.subarray(recent)) };
-  const context: FitContext = { fit, model, settings, simulation, timings, returns, ...(bootstrap ? { bootstrap } : {}), ...(backtest ? { backtest } : {}) };
+  // the residuals (2·n numbers) served factorModel's s² already: Reduce needs the summaries only (~40 MB at 10^6 rows)
+  const lean: FitResult = { ...fit, full: withoutResiduals(fit.full), final: withoutResiduals(fit.final) };
+  const context: FitContext = { fit: lean, model, settings, simulation, timings, returns, ...(bootstrap ? { bootstrap } : {}), ...(backtest ? { backtest } : {}) };
   const ctxKey = contextKey(runId);
   await deps.objects.putText(deps.bucket, ctxKey, JSON.stringify(context), 'application/json');
   const out: FitOutput = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, context: ctxKey };
