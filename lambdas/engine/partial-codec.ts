@@ -5,8 +5,13 @@
 // then the JSON header (every field but values/indices/ref, space-padded to a multiple of 8 bytes), n Float64 values
 // and n Uint32 sample indices (N ≤ 2^32); the padding keeps the values 8-byte aligned.
 import { StoredDataError } from '../contracts/errors.ts';
-import type { PackedPartial } from './tail.ts';
 import type { BlobStore, ShardPartial } from './types.ts';
+
+/** A partial with its in-bracket samples in typed arrays (what workers and the binary codec pass around). */
+export interface PackedPartial extends Omit<ShardPartial, 'values' | 'indices' | 'ref'> {
+  values: Float64Array;
+  indices: Uint32Array;
+}
 
 const MAGIC = 0x31505356; // "VSP1"
 const PREAMBLE = 16;

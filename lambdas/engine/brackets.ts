@@ -1,0 +1,19 @@
+// The brackets of a Selection: their edges (null = open) and the check that they are ascending and disjoint.
+import type { Selection } from './types.ts';
+
+export const edgeLo = (b: [number | null, number | null]): number => b[0] ?? -Infinity;
+export const edgeHi = (b: [number | null, number | null]): number => b[1] ?? Infinity;
+
+/** Throws unless the brackets are ascending, disjoint and each lo ≤ hi. */
+export function checkSelection(s: Selection): void {
+  if (!Number.isInteger(s.pass) || s.pass < 1 || !Array.isArray(s.brackets) || s.brackets.length < 1) throw new Error('selection: bad pass or no brackets');
+  let previous = -Infinity;
+  s.brackets.forEach((b, j) => {
+    const lo = edgeLo(b);
+    const hi = edgeHi(b);
+    if (!(lo <= hi) || (j > 0 && !(lo > previous))) throw new Error(`selection: bracket ${j} [${lo}, ${hi}] is empty or overlaps the one before`);
+    previous = hi;
+  });
+  const a = s.attributeBelow;
+  if (a !== null && !s.brackets.some((b) => b[0] === a)) throw new Error('selection: attributeBelow is not a bracket edge');
+}
