@@ -20,7 +20,7 @@ import { resultKey } from '../adapters/run-store.ts';
 import { inlineUploadKey, recordRunning, reportPath, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 import { historyPageForApi, loadHistory, portfolioIndex } from './history.ts';
-import { realizedReturns, type HistoryEntry } from '../report/history.ts';
+import { realizedReturns, type HistoryEntry } from '../report/history-entry.ts';
 
 /** Lambda caps a response at 6 MB (API Gateway at 10 MB); a larger answer goes by reference (a presigned GET URL). */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;

@@ -16,7 +16,7 @@ import { InputError, type FactorModel, type FitResult, type SimulationSettings }
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
 import { RunAlreadyFinished } from '../contracts/errors.ts';
 import type { Timings } from '../contracts/run.ts';
-import { HISTORY_RETURNS } from '../report/history.ts';
+import { HISTORY_RETURNS } from '../report/history-entry.ts';
 import { contextKey, descriptorsKey, recordRunning, type FitOutput, type RunInput } from './contracts.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 

@@ -2,7 +2,9 @@
 // S3 (reports/<portfolioId>/runs/<runId>.json). Reduce writes the entry and the page; the API renders the same page
 // on request (fresh even when two runs of one portfolio finished at the same moment) or answers its JSON.
 import { isPortfolioId } from '../contracts/run-ids.ts';
-import { renderHistory, renderIndex, type HistoryEntry } from '../report/history.ts';
+import { renderHistory } from '../report/history.ts';
+import type { HistoryEntry } from '../report/history-entry.ts';
+import { renderIndex } from '../report/portfolio-index.ts';
 import { historyEntryKey, historyPageKey, historyPath, reportPath } from './contracts.ts';
 import type { Deps } from './deps.ts';
 

@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { StoredDataError } from '../contracts/errors.ts';
 import { resolvePartial } from '../engine/partial-codec.ts';
-import { historyEntry, type HistoryEntry } from '../report/history.ts';
+import { historyEntry, type HistoryEntry } from '../report/history-entry.ts';
 import { renderReport, type PreviousRun } from '../report/report.ts';
 import { buildRunResult, simulateAndReduce } from '../engine/run.ts';
 import { withBootstrap } from '../engine/models/run.ts';

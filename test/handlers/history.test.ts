@@ -10,7 +10,7 @@ import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run
 import type { RunInput } from '../../lambdas/handlers/contracts.ts';
 import { historyEntryKey, historyPageKey } from '../../lambdas/handlers/contracts.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
-import type { HistoryEntry } from '../../lambdas/report/history.ts';
+import type { HistoryEntry } from '../../lambdas/report/history-entry.ts';
 import { localDefinition } from '../../lambdas/local/asl-local.ts';
 import { LocalExecutor } from '../../lambdas/local/executor.ts';
 import { inProcessSteps } from '../../lambdas/local/steps.ts';

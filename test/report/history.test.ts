@@ -1,7 +1,9 @@
 // The history page's pure parts: which later upload reveals a run's next day, exceptions, model-change markers,
 // escaping, and the page's charts and table for hand-made entries.
 import { describe, expect, it } from 'vitest';
-import { realizedReturns, renderHistory, renderIndex, type HistoryEntry } from '../../lambdas/report/history.ts';
+import { realizedReturns, type HistoryEntry } from '../../lambdas/report/history-entry.ts';
+import { renderHistory } from '../../lambdas/report/history.ts';
+import { renderIndex } from '../../lambdas/report/portfolio-index.ts';
 
 function entry(runId: string, end: string, v: number, returns: Array<[string, number]>, modelSettings: Record<string, unknown> = { seed: 1 }): HistoryEntry {
   return {
