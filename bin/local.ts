@@ -1,6 +1,7 @@
 // `npm start`: the local stack in the foreground until Ctrl-C. Upload a CSV to local S3 under
 // uploads/<portfolioId>/…csv and the run starts; read it over the HTTP API. See docs/local.md.
-import { optionsFromEnv, startLocalStack } from '../lambdas/local/stack.ts';
+import { optionsFromEnv } from '../lambdas/local/options.ts';
+import { startLocalStack } from '../lambdas/local/stack.ts';
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 

@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { makeS3Client } from '../lambdas/adapters/clients.ts';
 import type { RunRecord } from '../lambdas/engine/types.ts';
-import { startLocalStack, type LocalStackOptions } from '../lambdas/local/stack.ts';
+import type { LocalStackOptions } from '../lambdas/local/options.ts';
+import { startLocalStack } from '../lambdas/local/stack.ts';
 
 const SAMPLE = readFileSync(new URL('../data/tech11.csv', import.meta.url), 'utf-8');
 

@@ -6,33 +6,19 @@
 // FAILED/TIMED_OUT/ABORTED is handed to the Fail function as EventBridge's status-change event (RunEndedRule).
 //
 // Each execution's state (runId, input, startDate, deadline, status, history) is a JSON file under
-// <dataDir>/executions/<runId>.json, written when it starts and when it ends: a file still RUNNING at start-up is an
-// execution a crash interrupted (`readExecutions` lists them; `resume` runs one again until its persisted deadline).
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+// <dataDir>/executions/<runId>.json (execution-state.ts), written when it starts and when it ends: a file still RUNNING
+// at start-up is an execution a crash interrupted (`readExecutions` lists them; `resume` runs one again until its
+// persisted deadline).
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunRecord } from '../engine/types.ts';
 import type { RunInput } from '../handlers/contracts.ts';
 import type { Deps } from '../handlers/deps.ts';
-import type { ExecutionStatusChange } from '../handlers/fail.ts';
 import type { LocalDefinition } from './asl-local.ts';
 import type { LambdaStep } from './definition.ts';
+import { type ExecutionState, type HistoryEvent, statusChange } from './execution-state.ts';
 import type { StepRunner } from './steps.ts';
-
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-/** One entry of an execution's history: a state entered/exited/failed/retried/caught, a Map iteration, the end. */
-export interface HistoryEvent {
-  timestamp: string;
-  type: string;
-  state?: string;
-  /** Map iteration (item index) the event belongs to */
-  index?: number;
-  error?: string;
-  cause?: string;
-  /** retry attempt (StateRetried) */
-  attempt?: number;
-}
 
 /** The fields of aws-local-stepfunctions' event log entries that the history keeps. */
 interface RawEvent {
@@ -44,21 +30,6 @@ interface RawEvent {
   Error?: unknown;
   Cause?: unknown;
   retry?: { attempt: number };
-}
-
-/** What the executor persists per execution. */
-export interface ExecutionState {
-  runId: string;
-  input: RunInput;
-  status: ExecutionStatus;
-  /** epoch ms */
-  startDate: number;
-  /** epoch ms: past it the execution is TIMED_OUT */
-  deadline: number;
-  stopDate?: number;
-  error?: string;
-  cause?: string;
-  history: HistoryEvent[];
 }
 
 export interface ExecutorEvents {
@@ -86,27 +57,6 @@ export function lambdaFailure(e: unknown): Error {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const STATE_FILE = /^(.+)\.json$/;
-
-/** The persisted executions in `dir` (e.g. those still RUNNING after a crash). */
-export async function readExecutions(dir: string): Promise<ExecutionState[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const states: ExecutionState[] = [];
-  for (const name of names) {
-    if (!STATE_FILE.test(name)) continue;
-    try {
-      states.push(JSON.parse(await readFile(join(dir, name), 'utf-8')) as ExecutionState);
-    } catch {
-      // a half-written file of a crash: its run is still in the runs table
-    }
-  }
-  return states;
-}
 
 export class LocalExecutor {
   private readonly machine: StateMachine;
@@ -301,22 +251,4 @@ export class LocalExecutor {
       this.options.deps.logger.error('could not persist the execution', e as Error);
     }
   }
-}
-
-/** The EventBridge "Execution Status Change" event Step Functions would send for this ended execution. */
-export function statusChange(state: ExecutionState): ExecutionStatusChange {
-  return {
-    'detail-type': 'Step Functions Execution Status Change',
-    source: 'aws.states',
-    detail: {
-      executionArn: `local:execution:${state.runId}`,
-      name: state.runId,
-      status: state.status,
-      startDate: state.startDate,
-      stopDate: state.stopDate ?? null,
-      input: JSON.stringify(state.input),
-      error: state.error ?? null,
-      cause: state.cause ?? null,
-    },
-  };
 }

@@ -1,5 +1,6 @@
 // The REST API on node:http: the handlers' own `route` function (same routes, same answers as behind API Gateway),
-// with the body limit a gateway would enforce: past MAX_BODY_BYTES we answer 413 and stop reading.
+// with the body limit a gateway would enforce: past MAX_BODY_BYTES we answer 413 and stop reading. Also `serve`, which
+// listens and closes any of the stack's node:http servers (the API, dynalite).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MAX_INLINE_CSV_BYTES } from '../contracts/run-request.ts';
 import type { ApiRequest, ApiResponse } from '../handlers/api.ts';
@@ -75,4 +76,17 @@ export function createApiServer(route: Route, onError: (e: unknown) => void = ()
       );
     });
   });
+}
+
+/** Listens on host:port (an 'error' such as EADDRINUSE rejects) and returns the closer that also drops idle keep-alives. */
+export async function serve(server: Server, port: number, host: string): Promise<() => Promise<void>> {
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => ok());
+  });
+  return () =>
+    new Promise<void>((ok) => {
+      server.close(() => ok());
+      server.closeAllConnections();
+    });
 }

@@ -10,7 +10,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoRunStore } from '../adapters/run-store.ts';
-import { type ExecutionState, readExecutions } from './executor.ts';
+import { type ExecutionState, readExecutions } from './execution-state.ts';
 
 export const INTERRUPTED = 'interrupted (stack stopped during the run)';
 

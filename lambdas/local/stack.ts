@@ -1,7 +1,8 @@
 // The whole of varstream on a laptop, in one process: local S3 (s3rver) and DynamoDB (dynalite) with data under
 // VARSTREAM_DATA_DIR, the upload trigger (s3rver's object-created events → the Trigger step), the pipeline's steps on
 // worker threads, the REST API on node:http and the schedule on croner. Nothing here is AWS-free by mocking: the
-// handlers talk to the local servers through the real SDK clients of the adapters.
+// handlers talk to the local servers through the real SDK clients of the adapters. Its options: options.ts; s3rver's
+// events as EventBridge's: s3-events.ts.
 import { rm } from 'node:fs/promises';
 import { makeDirectories } from '../adapters/directories.ts';
 import type { Server } from 'node:http';
@@ -19,8 +20,8 @@ import { createIdempotencyTableInput, makeIdempotencyStore } from '../adapters/i
 import type { RunRecord } from '../engine/types.ts';
 import { route } from '../handlers/api.ts';
 import type { Deps } from '../handlers/deps.ts';
-import { triggerStep, type ObjectCreatedEvent, type Started } from '../handlers/trigger.ts';
-import { createApiServer } from './http.ts';
+import { type Started, triggerStep } from '../handlers/trigger.ts';
+import { createApiServer, serve } from './http.ts';
 import { nodeVersionProblem } from './node-version.ts';
 import { guardS3rver } from './s3-guard.ts';
 import { guardDynalite } from './dynalite-guard.ts';
@@ -30,36 +31,10 @@ import { INTERRUPTED, recoverInterrupted } from './recovery.ts';
 import { runStep, type StepRunner } from './steps.ts';
 import { readCdkContext, startSchedule } from './schedule.ts';
 import { StepPool } from './step-pool.ts';
+import type { LocalStackOptions } from './options.ts';
+import { type S3rverServer, toObjectCreated } from './s3-events.ts';
 
 const require = createRequire(import.meta.url);
-
-export interface LocalStackOptions {
-  /** where s3rver and dynalite keep their data (default `.varstream/`) */
-  dataDir?: string;
-  /** remove dataDir on stop (tests, the demo) */
-  removeDataOnStop?: boolean;
-  bucket?: string;
-  table?: string;
-  host?: string;
-  /** 0 = any free port */
-  apiPort?: number;
-  s3Port?: number;
-  dynamodbPort?: number;
-  /** step worker threads (default: every core) */
-  workers?: number;
-  /** EventBridge expression of the re-run schedule (default cdk.json `scheduleCron`); null = no schedule */
-  scheduleCron?: string | null;
-  /** portfolios the schedule re-runs (default cdk.json `portfolios`) */
-  portfolios?: string[];
-  /** shards above this go through S3 like the Distributed Map (default cdk.json `inlineShardLimit`, else 40) */
-  inlineShardLimit?: number;
-  /** a run still going after this many ms is FAILED "run timed out after …" (default 15 min; VARSTREAM_RUN_TIMEOUT_MS) */
-  runTimeoutMs?: number;
-  /** Powertools log level of the steps (default WARN) */
-  logLevel?: string;
-  /** one human-readable line per event (run started/finished); default: silent */
-  log?: (line: string) => void;
-}
 
 export interface LocalStack {
   apiUrl: string;
@@ -80,66 +55,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Options from VARSTREAM_* variables (`npm start`). */
-export function optionsFromEnv(env: Record<string, string | undefined> = process.env): LocalStackOptions {
-  const port = (name: string, fallback: number) => {
-    const v = env[name];
-    if (v === undefined || v === '') return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${v}: expected a port number (0 = any free port)`);
-    return n;
-  };
-  const workers = env.VARSTREAM_WORKERS ? Number(env.VARSTREAM_WORKERS) : undefined;
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new Error(`VARSTREAM_WORKERS=${env.VARSTREAM_WORKERS}: expected an integer ≥ 1`);
-  const runTimeoutMs = env.VARSTREAM_RUN_TIMEOUT_MS ? Number(env.VARSTREAM_RUN_TIMEOUT_MS) : undefined;
-  if (runTimeoutMs !== undefined && !(Number.isInteger(runTimeoutMs) && runTimeoutMs >= 1))
-    throw new Error(`VARSTREAM_RUN_TIMEOUT_MS=${env.VARSTREAM_RUN_TIMEOUT_MS}: expected a number of milliseconds ≥ 1`);
-  return {
-    dataDir: env.VARSTREAM_DATA_DIR || '.varstream',
-    bucket: env.VARSTREAM_BUCKET || 'varstream-local',
-    table: env.VARSTREAM_TABLE || 'varstream-runs',
-    apiPort: port('VARSTREAM_API_PORT', 3000),
-    s3Port: port('VARSTREAM_S3_PORT', 4569),
-    dynamodbPort: port('VARSTREAM_DYNAMODB_PORT', 4567),
-    workers,
-    ...(runTimeoutMs !== undefined ? { runTimeoutMs } : {}),
-    portfolios: env.VARSTREAM_PORTFOLIOS !== undefined ? env.VARSTREAM_PORTFOLIOS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-    logLevel: env.VARSTREAM_LOG_LEVEL || undefined,
-  };
-}
-
 /** Dummy credentials for the local servers (they check nothing); never real secrets. */
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
-
-interface S3rverServer {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-  on(event: 'event', fn: (e: S3Notification) => void): void;
-  httpServer?: Server;
-}
-
-/** s3rver's event: the classic S3 notification format. */
-interface S3Notification {
-  Records: Array<{
-    eventName: string;
-    eventTime: string;
-    s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } };
-  }>;
-}
-
-/** The EventBridge "Object Created" event AWS would deliver for the same upload (keys are not URL-encoded there). */
-export function toObjectCreated(record: S3Notification['Records'][number]): ObjectCreatedEvent {
-  const o = record.s3.object;
-  return {
-    'detail-type': 'Object Created',
-    time: record.eventTime,
-    detail: {
-      bucket: { name: record.s3.bucket.name },
-      // no versions locally: the ETag names the upload, so re-sending the same bytes to the same key is the same run
-      object: { key: o.key, ...(o.size !== undefined ? { size: o.size } : {}), ...(o.eTag ? { etag: o.eTag } : { sequencer: o.sequencer }) },
-    },
-  };
-}
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const nodeProblem = nodeVersionProblem();
@@ -337,19 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
+/** The log line's percentage; not report/format.ts's pct: the local stack does not import the report layer. */
 function pct(x: number | undefined): string {
   return x === undefined ? '?' : `${(100 * x).toFixed(3)}%`;
-}
-
-/** Listens on host:port (an 'error' such as EADDRINUSE rejects) and returns the closer that also drops idle keep-alives. */
-async function serve(server: Server, port: number, host: string): Promise<() => Promise<void>> {
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => ok());
-  });
-  return () =>
-    new Promise<void>((ok) => {
-      server.close(() => ok());
-      server.closeAllConnections();
-    });
 }

@@ -15,7 +15,8 @@ import type { FitOutput, RunInput } from '../../lambdas/handlers/contracts.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
 import { adaptDefinition, localDefinition, READER_ITEMS_FIELD } from '../../lambdas/local/asl-local.ts';
 import { synthesize, synthesizedDefinition, type LambdaStep } from '../../lambdas/local/definition.ts';
-import { LocalExecutor, readExecutions, type ExecutionState } from '../../lambdas/local/executor.ts';
+import { type ExecutionState, readExecutions } from '../../lambdas/local/execution-state.ts';
+import { LocalExecutor } from '../../lambdas/local/executor.ts';
 import { inProcessSteps, type StepRunner } from '../../lambdas/local/steps.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 

@@ -10,7 +10,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
 import { makeS3Client } from '../../lambdas/adapters/clients.ts';
 import { uploadRunId } from '../../lambdas/contracts/run-ids.ts';
-import { optionsFromEnv, startLocalStack, toObjectCreated, type LocalStack } from '../../lambdas/local/stack.ts';
+import { optionsFromEnv } from '../../lambdas/local/options.ts';
+import { toObjectCreated } from '../../lambdas/local/s3-events.ts';
+import { startLocalStack, type LocalStack } from '../../lambdas/local/stack.ts';
 import { readCdkContext, toCroner } from '../../lambdas/local/schedule.ts';
 
 const CSV = readFileSync(new URL('../../data/tech11.csv', import.meta.url), 'utf-8');
