@@ -12,7 +12,7 @@ import { buildRunResult, inProcessShards, simulateAndReduce, simulationSettings 
 import { InputError, type FactorModel, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
 import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { InputOptions } from './common.ts';
-import { num, pval } from './text.ts';
+import { num, pct, pval, table } from './text.ts';
 import { formatComparison, runComparison, type CompareOptions } from './compare.ts';
 import { sliceReturns } from '../../lambdas/engine/backtest/models.ts';
 import { MODEL_NAMES } from '../../lambdas/engine/models/index.ts';
@@ -173,10 +173,6 @@ function rollingFlags(opts: BacktestOptions): { window: number; step: number } |
   return { window, step };
 }
 
-function pct(x: number, digits = 2): string {
-  return `${(x * 100).toFixed(digits)}%`;
-}
-
 export function formatBacktest({ run, backtest: bt }: BacktestRun): string {
   const out: string[] = [];
   const is = bt.inSample!;
@@ -196,10 +192,10 @@ export function formatBacktest({ run, backtest: bt }: BacktestRun): string {
     const lo = Math.min(...vars), hi = Math.max(...vars);
     return [
       `${Number((Number(k) * 100).toPrecision(12))}%`,
-      lo === hi ? pct(lo) : `${pct(lo)}–${pct(hi)}`,
+      lo === hi ? pct(lo, 2) : `${pct(lo, 2)}–${pct(hi, 2)}`,
       `${l.exceptions}/${l.observations}`,
-      pct(l.rate),
-      pct(l.expectedRate),
+      pct(l.rate, 2),
+      pct(l.expectedRate, 2),
       num(l.kupiec.lr),
       pval(l.kupiec.pValue),
       num(l.christoffersen.lr),
@@ -209,10 +205,7 @@ export function formatBacktest({ run, backtest: bt }: BacktestRun): string {
       `${l.trafficLight.zone} (${l.trafficLight.exceptions} in ${l.trafficLight.days})`,
     ];
   });
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
-  const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
-  out.push(rule, line(header), rule, ...rows.map(line), rule);
+  out.push(...table(header, rows));
   out.push('exception: a day whose portfolio return is below −VaR; traffic light: Basel zones over the last 250 days');
   for (const w of run.warnings) out.push(`warning: ${w}`);
   return out.join('\n') + '\n';
