@@ -4,9 +4,8 @@
 import { type HistoryEntry, modelChanges, type Realized, realizedReturns } from './history-entry.ts';
 import { attributionChart, realizedChart, varChart } from './history-charts.ts';
 import { levelKeys, money, pct, pctLevel, pp, utc } from './format.ts';
-import { CSP, STYLE } from './style.ts';
 import { escapeHtml } from './svg.ts';
-import { VARSTREAM_VERSION } from './version.ts';
+import { htmlPage } from './page.ts';
 
 export interface HistoryOptions {
   /** href of a run's report, relative to where the page is served */
@@ -30,26 +29,17 @@ export function renderHistory(portfolioId: string, entries: HistoryEntry[], opti
         `<section id="runs"><h2>Runs</h2>${runTable(runs, realized, changed, options)}</section>`,
       ]
     : [];
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header id="subject"><p class="kicker">varstream · value at risk history</p>
+  return htmlPage({
+    title,
+    body: `<header id="subject"><p class="kicker">varstream · value at risk history</p>
 <h1>Portfolio <span id="portfolio-id">${escapeHtml(portfolioId)}</span> · ${runs.length} run${runs.length === 1 ? '' : 's'}</h1>
 ${summary}</header>
 <main>
 ${sections.join('\n')}
-</main>
-<footer>varstream ${escapeHtml(VARSTREAM_VERSION)} history${options.generatedAt ? ` · generated ${escapeHtml(utc(options.generatedAt))}` : ''}</footer>
-</body>
-</html>
-`;
+</main>`,
+    kind: 'history',
+    generatedAt: options.generatedAt,
+  });
 }
 
 /** The latest numbers against the run before and the run about a month before (by data end date). */

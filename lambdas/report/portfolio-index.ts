@@ -2,9 +2,8 @@
 // script, CSP-locked.
 import type { HistoryEntry } from './history-entry.ts';
 import { levelKeys, money, pct, pctLevel, utc } from './format.ts';
-import { CSP, STYLE } from './style.ts';
 import { escapeHtml } from './svg.ts';
-import { VARSTREAM_VERSION } from './version.ts';
+import { htmlPage } from './page.ts';
 
 /** One row per portfolio of the index page. */
 export interface PortfolioIndexRow {
@@ -21,22 +20,12 @@ export function renderIndex(rows: PortfolioIndexRow[], generatedAt?: string): st
       return `<tr><td><a href="${escapeHtml(r.historyHref)}">${escapeHtml(r.portfolioId)}</a></td><td>${l ? escapeHtml(utc(l.createdAt)) : '—'}</td><td>${l ? escapeHtml(l.window.end) : '—'}</td><td>${l && top ? `${escapeHtml(pctLevel(top))}: ${pct(l.risk[top].var)}` : '—'}</td><td>${l && top ? pct(l.risk[top].es) : '—'}</td><td>${l && top ? money(l.risk[top].varValue) : '—'}</td></tr>`;
     })
     .join('');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<title>varstream portfolios</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header><p class="kicker">varstream · value at risk</p><h1>Portfolios</h1></header>
+  return htmlPage({
+    title: 'varstream portfolios',
+    body: `<header><p class="kicker">varstream · value at risk</p><h1>Portfolios</h1></header>
 <main>
 ${rows.length ? `<div class="table-wrap"><table id="portfolios"><thead><tr><th>Portfolio</th><th>Latest run</th><th>Data to</th><th>VaR</th><th>ES</th><th>VaR amount</th></tr></thead><tbody>${body}</tbody></table></div>` : '<p>No portfolio has a successful run yet.</p>'}
-</main>
-<footer>varstream ${escapeHtml(VARSTREAM_VERSION)}${generatedAt ? ` · generated ${escapeHtml(utc(generatedAt))}` : ''}</footer>
-</body>
-</html>
-`;
+</main>`,
+    generatedAt,
+  });
 }

@@ -6,12 +6,10 @@
 import type { BacktestResult, BacktestSeries } from '../engine/backtest.ts';
 import type { Histogram, RunResult } from '../engine/types.ts';
 import { comparisonSection } from './comparison.ts';
-import { utc } from './format.ts';
 import { attributionSection, backtestSection, factorSection, lassoSection, modelSection, residualSection, riskSection, stressSection } from './sections.ts';
-import { CSP, STYLE } from './style.ts';
 import { headerHtml, summaryBox } from './summary.ts';
 import { escapeHtml } from './svg.ts';
-import { VARSTREAM_VERSION } from './version.ts';
+import { htmlPage } from './page.ts';
 
 export type { Histogram };
 
@@ -73,25 +71,16 @@ export function renderReport(run: RunResult, extras: ReportExtras = {}): string 
     extras.backtest ? backtestSection(extras.backtest) : undefined,
     run.backtest ? comparisonSection(run.backtest) : undefined,
   ];
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-${headerHtml(run, subject)}
+  return htmlPage({
+    title,
+    body: `${headerHtml(run, subject)}
 <main>
 ${summaryBox(run, subject, extras.backtest)}
 ${sections.filter((s): s is ReportSection => !!s).map(sectionHtml).join('\n')}
-</main>
-<footer>varstream ${escapeHtml(VARSTREAM_VERSION)} report${extras.generatedAt ? ` · generated ${escapeHtml(utc(extras.generatedAt))}` : ''}</footer>
-</body>
-</html>
-`;
+</main>`,
+    kind: 'report',
+    generatedAt: extras.generatedAt,
+  });
 }
 
 export function sectionHtml(s: ReportSection): string {
