@@ -223,8 +223,14 @@ export function formatRun(run: RunResult, settings: Settings): string {
     ),
   );
   out.push('');
-  out.push(`attribution at ${+(settings.confidence[0] * 100).toFixed(4)}% (component VaR: Euler closed form; component ES: tail samples)`);
-  out.push(...table(['component', 'VaR', 'ES'], Object.entries(run.attribution).map(([k, a]) => [k, pct(a.componentVar), pct(a.componentEs)])));
+  out.push('attribution per level (component VaR: Euler closed form; component ES: tail samples)');
+  const levels = settings.confidence.map((c) => ({ label: `${+(c * 100).toFixed(4)}%`, rows: run.risk[levelKey(c)].attribution ?? {} }));
+  out.push(
+    ...table(
+      ['component', ...levels.flatMap((l) => [`VaR ${l.label}`, `ES ${l.label}`])],
+      Object.keys(run.attribution).map((k) => [k, ...levels.flatMap((l) => (l.rows[k] ? [pct(l.rows[k].componentVar), pct(l.rows[k].componentEs)] : ['—', '—']))]),
+    ),
+  );
   if (run.stress.length > 0) {
     out.push('');
     out.push('stress (one day, factor part of the portfolio return)');

@@ -15,5 +15,7 @@ export function checkSelection(s: Selection): void {
     previous = hi;
   });
   const a = s.attributeBelow;
-  if (a !== null && !s.brackets.some((b) => b[0] === a)) throw new Error('selection: attributeBelow is not a bracket edge');
+  if (!Array.isArray(a) || a.some((e, m) => !s.brackets.some((b) => b[0] === e) || (m > 0 && !(e > a[m - 1])))) {
+    throw new Error('selection: attributeBelow is not ascending bracket lower edges');
+  }
 }

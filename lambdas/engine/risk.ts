@@ -11,14 +11,15 @@
 //   closed form (scaled to covariance Σ); 't' plus a normal residual at h = 1: the exact 1-D quadrature over the χ²
 //   mixing variable (models/t-mixture.ts). A sum of h > 1 t days has no closed form: 't' then reports the normal one
 //   as `analytic: "approximation"` (no z-score against it).
-// Attribution is for the first confidence level (0.99 by default):
+// Attribution at every confidence level (risk.L.attribution; the run's top-level `attribution` is the first level's):
 // - componentVar (Euler, closed form): analyticVar = −h·m + κ·sqrt(h)·σ with κ = −z_q (or the t analogue), so
 //   componentVar_j = −h β_j μ_j + κ sqrt(h) β_j (Σβ)_j / σ, "intercept" = −h α, "residual" = κ sqrt(h) s² / σ;
 //   they sum to analyticVar exactly. For t plus residual the two κ's are the quadrature's ∂VaR/∂a and ∂VaR/∂s (VaR is
 //   homogeneous of degree 1 in (m, a, s)), so the components again sum to the exact analyticVar.
 // - componentEs_j = −(exact sum over the ⌈Nq⌉ tail samples of β_j Σ_d F_{j,d})/⌈Nq⌉, each regenerated from (seed,
-//   sample index): in the shards below the attribution bracket, here inside it; "intercept" = −h α and "residual" =
-//   the same over Σ_d ε_d; they sum to es (up to rounding).
+//   sample index): in the shards below the lower edge of the bracket holding the level's last ES rank (one band per
+//   bracket edge, so every level has its exact sums), here inside it; "intercept" = −h α and "residual" = the same over
+//   Σ_d ε_d; they sum to es (up to rounding).
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
@@ -27,7 +28,7 @@ import { selectExactly } from './selection.ts';
 import { Attribution, dailyMoments, histogramEdges, SampleGenerator, simulateShardPacked } from './simulate.ts';
 import { stressTest } from './stress.ts';
 import { TailMerger, tailRanks, type PackedPartial } from './tail.ts';
-import type { FactorModel, Histogram, RiskLevel, ShardPartial, SimulationSettings, StressResult, Transfer } from './types.ts';
+import type { Component, FactorModel, Histogram, RiskLevel, ShardPartial, SimulationSettings, StressResult, Transfer } from './types.ts';
 
 export interface ReduceOptions {
   value?: number;
@@ -36,7 +37,8 @@ export interface ReduceOptions {
 
 export interface Reduced {
   risk: Record<string, RiskLevel>;
-  attribution: Record<string, { componentVar: number; componentEs: number }>;
+  /** the first level's (risk[first].attribution) */
+  attribution: Record<string, Component>;
   stress: StressResult[];
   /** every sample in fixed bins (simulate.ts histogramEdges), when every partial carried its counts */
   histogram?: Histogram;
@@ -131,6 +133,7 @@ export function reduceRisk(
   );
 
   const risk: Record<string, RiskLevel> = {};
+  const generator = new SampleGenerator(model, simulation);
   for (const c of confidence) {
     const r = tailRanks(n, c);
     const a = merger.orderStatistic(r.lower);
@@ -157,10 +160,11 @@ export function reduceRisk(
       level.varValue = options.value * level.var;
       level.esValue = options.value * es;
     }
+    level.attribution = attribute(model, simulation, c, merger, n, generator);
     risk[levelKey(c)] = level;
   }
 
-  const attribution = attribute(model, simulation, confidence[0], merger, n);
+  const attribution = risk[levelKey(confidence[0])].attribution!;
   const stress = (options.shocks ?? []).map((s) => stressTest(model, s));
   const reduced: Reduced = { risk, attribution, stress, transfer };
   const counts = merger.histogramCounts();
@@ -174,16 +178,17 @@ function attribute(
   confidence: number,
   merger: TailMerger,
   n: number,
-): Record<string, { componentVar: number; componentEs: number }> {
+  generator: SampleGenerator,
+): Record<string, Component> {
   const k = model.factors.length;
   const h = simulation.horizon;
   const an = analyticRisk(model, simulation, confidence);
   const rootH = Math.sqrt(h);
-  const out: Record<string, { componentVar: number; componentEs: number }> = {};
+  const out: Record<string, Component> = {};
   const { esCount } = tailRanks(n, confidence);
-  // the shards summed their samples below the attribution bracket; the bracket's own ES samples are decomposed here
+  // the shards summed their samples below the level's bracket; the bracket's own ES samples are decomposed here
   const sums = merger.attributionOf(esCount, k);
-  const attribution = new Attribution(new SampleGenerator(model, simulation));
+  const attribution = new Attribution(generator);
   // ascending sample order: samples of one block are then regenerated without replaying it (the sums are exact,
   // so the order does not change them)
   for (const i of sums.indices.slice().sort()) attribution.add(i);

@@ -66,7 +66,7 @@ export function planSelection(simulations: number, confidence: number[], law: Re
   return mergeBrackets(1, intervals);
 }
 
-/** Sorts and unites the levels' intervals into disjoint brackets; level 0's bracket carries the attribution. */
+/** Sorts and unites the levels' intervals into disjoint brackets; every bracket's lower edge splits the attribution. */
 function mergeBrackets(pass: number, intervals: Array<[number, number]>): Selection {
   const order = intervals.map((iv, level) => ({ iv, level })).sort((x, y) => x.iv[0] - y.iv[0]);
   const merged: Array<{ lo: number; hi: number; levels: number[] }> = [];
@@ -77,21 +77,20 @@ function mergeBrackets(pass: number, intervals: Array<[number, number]>): Select
       last.levels.push(level);
     } else merged.push({ lo: iv[0], hi: iv[1], levels: [level] });
   }
-  const first = merged.find((b) => b.levels.includes(0))!;
   return {
     pass,
     brackets: merged.map((b) => [Number.isFinite(b.lo) ? b.lo : null, Number.isFinite(b.hi) ? b.hi : null]),
-    attributeBelow: Number.isFinite(first.lo) ? first.lo : null,
+    attributeBelow: merged.filter((b) => Number.isFinite(b.lo)).map((b) => b.lo),
   };
 }
 
-/** Levels whose needed ranks a merged pass did not capture (level 0 must be in the attribution bracket). */
+/** Levels whose needed ranks a merged pass did not capture (each in one bracket, so its component ES is exact too). */
 export function missedLevels(merger: TailMerger, confidence: number[]): number[] {
   const missed: number[] = [];
   confidence.forEach((c, level) => {
     const { min, max } = levelRanks(merger.simulations, c);
     const j = merger.locate(min);
-    if (j < 0 || merger.locate(max) !== j || (level === 0 && j !== merger.attributionBracket())) missed.push(level);
+    if (j < 0 || merger.locate(max) !== j) missed.push(level);
   });
   return missed;
 }

@@ -34,7 +34,8 @@ export class TailMerger {
   private gapCounts: number[] = [];
   private gapSums: ExactSum[] = [];
   private buffers: PairBuffer[] = [];
-  private attribution: { count: number; factors: ExactSum[]; residual: ExactSum } | undefined;
+  /** one band per selection.attributeBelow edge: the merged shards' exact sums of the samples in it */
+  private attribution: Array<{ count: number; factors: ExactSum[]; residual: ExactSum }> | undefined;
   private histogramSum: Float64Array | undefined;
   private histogramMissing = false;
   private readonly shards: Array<{ shard: number; start: number; end: number; sum: number; sumSquares: number }> = [];
@@ -125,9 +126,12 @@ export class TailMerger {
       at += sizes[j];
     });
     if (attr !== undefined && this.attribution !== undefined) {
-      this.attribution.count += attr.count;
-      attr.factors.forEach((f, j) => this.attribution!.factors[j].merge(f));
-      this.attribution.residual.merge(attr.residual);
+      attr.forEach((band, m) => {
+        const to = this.attribution![m];
+        to.count += band.count;
+        band.factors.forEach((f, j) => to.factors[j].merge(f));
+        to.residual.merge(band.residual);
+      });
     }
     this.shards.push({ shard, start, end, sum: p.sum, sumSquares: p.sumSquares });
     this.covered += count;
@@ -152,13 +156,22 @@ export class TailMerger {
     return sel.brackets.length;
   }
 
-  private checkAttribution(p: PackedPartial, shard: number): AttributionSums | undefined {
-    if (this.selection!.attributeBelow === null) return undefined;
+  private checkAttribution(p: PackedPartial, shard: number): AttributionSums[] | undefined {
+    const edges = this.selection!.attributeBelow.length;
+    if (edges === 0) return undefined;
     const a = p.attribution;
-    if (a === undefined || !Number.isSafeInteger(a.count) || a.count < 0 || a.count > p.count) throw new Error(`shard ${shard}: attribution sums missing or malformed`);
+    let total = 0;
+    if (!Array.isArray(a) || a.length !== edges) throw new Error(`shard ${shard}: attribution sums missing or not ${edges} bands`);
+    for (const band of a) {
+      if (!Number.isSafeInteger(band.count) || band.count < 0 || !Array.isArray(band.factors)) throw new Error(`shard ${shard}: attribution sums malformed`);
+      total += band.count;
+    }
+    if (total > p.count) throw new Error(`shard ${shard}: attribution counts ${total} samples, the shard has ${p.count}`);
+    const k = a[0].factors.length;
+    if (a.some((band) => band.factors.length !== k)) throw new Error(`shard ${shard}: attribution bands disagree on the factor count`);
     if (this.attribution === undefined) {
-      this.attribution = { count: 0, factors: a.factors.map(() => new ExactSum()), residual: new ExactSum() };
-    } else if (this.attribution.factors.length !== a.factors.length) throw new Error(`shard ${shard}: attribution has ${a.factors.length} factors, expected ${this.attribution.factors.length}`);
+      this.attribution = a.map(() => ({ count: 0, factors: Array.from({ length: k }, () => new ExactSum()), residual: new ExactSum() }));
+    } else if (this.attribution[0].factors.length !== k) throw new Error(`shard ${shard}: attribution has ${k} factors, expected ${this.attribution[0].factors.length}`);
     return a;
   }
 
@@ -228,28 +241,29 @@ export class TailMerger {
     return s.value();
   }
 
-  /** The bracket whose lower edge is the selection's attributeBelow (level 0's). */
-  attributionBracket(): number {
-    const a = this.selection?.attributeBelow ?? null;
-    return this.selection?.brackets.findIndex((b) => b[0] === a) ?? -1;
-  }
-
   /**
-   * For component ES over the k smallest samples: the shards' exact sums below attributeBelow, and the sample indices
-   * of the rest (the first k − below in-bracket samples of the attribution bracket), which the caller decomposes.
+   * For component ES over the k smallest samples (k ≥ 1): the shards' exact sums below the lower edge of the bracket
+   * holding rank k − 1 (its bands merged), and the sample indices of the rest (the bracket's first k − below samples),
+   * which the caller decomposes.
    */
   attributionOf(k: number, factors: number): { factors: ExactSum[]; residual: ExactSum; indices: Uint32Array } {
     const below = this.finalize();
-    const j = this.attributionBracket();
+    const j = this.locate(k - 1);
+    if (j < 0) throw new Error(`rank ${k - 1} is outside every bracket`);
     const from = below[j];
-    if (j < 0 || k < from || k > from + this.buffers[j].size) throw new Error(`rank ${k - 1} is outside the attribution bracket`);
-    const a = this.attribution;
-    if (a !== undefined && (a.count !== from || a.factors.length !== factors)) throw new Error(`attribution sums cover ${a.count} samples of ${a.factors.length} factors, expected ${from} of ${factors}`);
-    const copy = (s: ExactSum | undefined) => ExactSum.from(s?.partials() ?? []);
-    return {
-      factors: Array.from({ length: factors }, (_, f) => copy(a?.factors[f])),
-      residual: copy(a?.residual),
-      indices: this.buffers[j].indices.slice(0, k - from),
-    };
+    const edge = this.selection!.brackets[j][0];
+    const m = edge === null ? -1 : this.selection!.attributeBelow.indexOf(edge);
+    if (edge !== null && m < 0) throw new Error(`bracket ${j}'s lower edge is not an attribution edge`);
+    const sums = { count: 0, factors: Array.from({ length: factors }, () => new ExactSum()), residual: new ExactSum() };
+    for (let b = 0; b <= m; b++) {
+      const band = this.attribution?.[b];
+      if (band === undefined) break;
+      if (band.factors.length !== factors) throw new Error(`attribution sums have ${band.factors.length} factors, expected ${factors}`);
+      sums.count += band.count;
+      band.factors.forEach((f, i) => sums.factors[i].merge(f));
+      sums.residual.merge(band.residual);
+    }
+    if (sums.count !== from) throw new Error(`attribution sums cover ${sums.count} samples, expected ${from}`);
+    return { factors: sums.factors, residual: sums.residual, indices: this.buffers[j].indices.slice(0, k - from) };
   }
 }

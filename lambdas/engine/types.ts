@@ -144,8 +144,11 @@ export interface Selection {
   pass: number;
   /** ascending, disjoint, inclusive value intervals; null stands for −∞ (lo) or +∞ (hi), which JSON cannot hold */
   brackets: Array<[number | null, number | null]>;
-  /** samples below this value get their per-factor contributions summed in the shard (component ES); null: none */
-  attributeBelow: number | null;
+  /**
+   * component ES at every level: ascending finite lower edges of the brackets; the shard sums the per-factor
+   * contributions of its samples below the last edge, one band per edge (band m: [edge m−1, edge m)); [] for none
+   */
+  attributeBelow: number[];
 }
 
 /** What one Simulate invocation needs: small JSON, far under 256 KB. */
@@ -162,7 +165,7 @@ export interface ShardDescriptor {
   selection: Selection;
 }
 
-/** Exact sums of a shard's samples below `Selection.attributeBelow`: Shewchuk partials (see exact-sum.ts). */
+/** Exact sums of a shard's samples in one band of `Selection.attributeBelow`: Shewchuk partials (see exact-sum.ts). */
 export interface AttributionSums {
   count: number;
   /** one exact sum of β_j Σ_d F_{j,d} per factor, in model.factors order */
@@ -190,7 +193,8 @@ export interface ShardPartial {
   /** samples in the gap below bracket j (above bracket j − 1), and their exact sum (Shewchuk partials) */
   gapCounts?: number[];
   gapSums?: number[][];
-  attribution?: AttributionSums;
+  /** one per `selection.attributeBelow` edge (the band below it) */
+  attribution?: AttributionSums[];
   values?: number[];
   indices?: number[];
   /** counts of all the shard's samples in the run's fixed histogram bins (summed across shards: split-invariant) */
@@ -230,6 +234,14 @@ export interface RiskLevel {
   /** money amounts when settings.value is given */
   varValue?: number;
   esValue?: number;
+  /** this level's component VaR (Euler, closed form) and ES (tail samples) per factor, intercept and residual */
+  attribution?: Record<string, Component>;
+}
+
+/** One row of an attribution: the components sum over the rows to the level's analyticVar and es. */
+export interface Component {
+  componentVar: number;
+  componentEs: number;
 }
 
 export interface StressResult {
@@ -245,7 +257,8 @@ export interface RunResult extends FitResult {
   model: FactorModel;
   simulation: SimulationSettings;
   risk: Record<string, RiskLevel>;
-  attribution: Record<string, { componentVar: number; componentEs: number }>;
+  /** the first confidence level's attribution (the same as risk[first level].attribution), kept for compatibility */
+  attribution: Record<string, Component>;
   stress: StressResult[];
   timings: Timings;
   value?: number;

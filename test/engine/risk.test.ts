@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { analyticRisk, lgamma, reduceRisk, tPdf } from '../../lambdas/engine/risk.ts';
 import { simulationSettings, buildRunResult } from '../../lambdas/engine/run.ts';
 import { parseSettings } from '../../lambdas/engine/config.ts';
-import { planShards, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
+import { ExactSum } from '../../lambdas/engine/exact-sum.ts';
+import { tailRanks } from '../../lambdas/engine/tail.ts';
+import { planShards, SampleGenerator, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
 import { stressTest } from '../../lambdas/engine/stress.ts';
 import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
 import { LEVELS, threeFactorModel } from '../support/models.ts';
@@ -12,6 +14,7 @@ const base: SimulationSettings = {
   simulations: 100_000, shards: 3, seed: 11, distribution: 'normal', df: null, residual: 'none', intercept: false, horizon: 1,
 };
 const confidence = LEVELS;
+const rows = (r: { risk: Record<string, { attribution?: Record<string, { componentVar: number; componentEs: number }> }> }, c: number) => r.risk[String(c)].attribution!;
 const reduce = (sim: SimulationSettings, options = {}) =>
   reduceRisk(planShards(model, sim, confidence).map((d) => simulateShardPacked(d)), model, sim, confidence, options);
 
@@ -31,6 +34,52 @@ describe('attribution', () => {
       );
     });
   }
+
+  for (const [name, sim] of [
+    ['normal', base],
+    ['normal + residual', { ...base, residual: 'normal' }],
+    ['t + residual (quadrature κ\'s)', { ...base, distribution: 't', df: 5, residual: 'normal' }],
+    ['t + residual, intercept, 3 days', { ...base, distribution: 't', df: 5, intercept: true, residual: 'normal', horizon: 3 }],
+  ] as Array<[string, SimulationSettings]>) {
+    it(`at every level the components sum to that level's analyticVar and es to 1e-12 (${name})`, () => {
+      const r = reduce(sim);
+      expect(r.attribution).toEqual(r.risk[String(confidence[0])].attribution);
+      for (const c of confidence) {
+        const level = r.risk[String(c)];
+        const rows = level.attribution!;
+        expect(Object.keys(rows)).toEqual(['XLK', 'MTUM', 'VLUE', ...(sim.intercept ? ['intercept'] : []), ...(sim.residual === 'normal' ? ['residual'] : [])]);
+        const parts = Object.values(rows);
+        const sumVar = parts.reduce((s, p) => s + p.componentVar, 0);
+        const sumEs = parts.reduce((s, p) => s + p.componentEs, 0);
+        expect(Math.abs(sumVar - level.analyticVar)).toBeLessThanOrEqual(1e-12 * Math.abs(level.analyticVar));
+        expect(Math.abs(sumEs - level.es)).toBeLessThanOrEqual(1e-12 * Math.abs(level.es));
+      }
+      // the levels differ (each its own tail), and ES components grow outward
+      expect(rows(r, 0.95).XLK.componentEs).not.toBe(rows(r, 0.99).XLK.componentEs);
+    });
+  }
+
+  it('component ES at every level is the brute-force decomposition of its ⌈Nq⌉ smallest samples, for any split', () => {
+    const sim: SimulationSettings = { ...base, simulations: 20_000, distribution: 't', df: 5, residual: 'normal', horizon: 2 };
+    const gen = new SampleGenerator(model, sim);
+    const samples = Array.from({ length: sim.simulations }, (_, i) => [gen.value(i), i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const f = new Float64Array(3);
+    const byShards = [1, 4, 7].map((shards) => reduce({ ...sim, shards }));
+    for (const c of confidence) {
+      const k = tailRanks(sim.simulations, c).esCount;
+      const sums = [new ExactSum(), new ExactSum(), new ExactSum(), new ExactSum()];
+      for (const [, i] of samples.slice(0, k)) {
+        const parts = gen.decompose(i, f);
+        f.forEach((x, j) => sums[j].add(x));
+        sums[3].add(parts.residual);
+      }
+      const want = { XLK: -sums[0].value() / k, MTUM: -sums[1].value() / k, VLUE: -sums[2].value() / k, residual: -sums[3].value() / k };
+      for (const r of byShards) {
+        const got = Object.fromEntries(Object.entries(rows(r, c)).map(([n, p]) => [n, p.componentEs]));
+        expect(got).toEqual(want);
+      }
+    }
+  });
 
   it('gives the hand-computed Euler components for one factor model', () => {
     const one: FactorModel = { factors: ['SPY'], beta: [2], alpha: 0, residualVariance: 0, mu: [0.001], cov: [[1e-4]] };

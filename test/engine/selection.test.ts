@@ -93,7 +93,7 @@ describe('a missed bracket', () => {
     const reference = reduceRisk(plan.map((d) => simulateShardPacked(d)), threeFactorModel, sim, LEVELS);
     expect(reference.transfer.passes).toBe(1);
     // brackets far in the right tail: every level misses
-    const wrong: Selection = { pass: 1, brackets: [[0.5, 0.6], [0.7, null]], attributeBelow: 0.5 };
+    const wrong: Selection = { pass: 1, brackets: [[0.5, 0.6], [0.7, null]], attributeBelow: [0.5] };
     const forced = reduceRisk(plan.map((d) => simulateShardPacked({ ...d, selection: wrong })), threeFactorModel, sim, LEVELS);
     expect(forced.transfer.passes).toBe(2);
     const { transfer: _a, ...numbers } = forced;
@@ -129,10 +129,14 @@ describe('a missed bracket', () => {
           c.offer(values.subarray(start, end), end - start, start);
           const f = c.finish();
           const p: ShardPartial = { shard, start, end, count: end - start, sum: 0, sumSquares: 0, selection, ...f, values: Array.from(f.values), indices: Array.from(f.indices) };
-          if (selection.attributeBelow !== null) {
-            let count = 0;
-            for (let i = start; i < end; i++) if (values[i] < selection.attributeBelow) count++;
-            p.attribution = { count, factors: [], residual: [] }; // no factors: only the count is checked
+          const edges = selection.attributeBelow;
+          if (edges.length > 0) {
+            // no factors: only the band counts are checked
+            p.attribution = edges.map((e, m) => {
+              let count = 0;
+              for (let i = start; i < end; i++) if (values[i] < e && (m === 0 || values[i] >= edges[m - 1])) count++;
+              return { count, factors: [], residual: [] };
+            });
           }
           if (histogram) {
             p.histogram = new Array<number>(nb).fill(0);
@@ -144,7 +148,7 @@ describe('a missed bracket', () => {
         const sorted = brackets.map(([a, l]) => [a / 4, (a + l) / 4] as [number, number]).sort((x, y) => x[0] - y[0]);
         const disjoint: Selection['brackets'] = [];
         for (const [a, b] of sorted) if (disjoint.length === 0 || a > disjoint[disjoint.length - 1][1]!) disjoint.push([a, b]);
-        const selection: Selection = { pass: 1, brackets: disjoint, attributeBelow: disjoint[0][0] };
+        const selection: Selection = { pass: 1, brackets: disjoint, attributeBelow: disjoint.map((b) => b[0]!) };
         const bounds = [0, ...cuts.filter((c) => c < n).sort((a, b) => a - b), n];
         const ranges = bounds.slice(1).map((end, s) => ({ shard: s, start: bounds[s], end }));
         const first = new TailMerger(n);
@@ -169,7 +173,7 @@ describe('planSelection', () => {
     const law = { kind: 'normal' as const, mean: 0, sd: 1 };
     const big = planSelection(1e9, LEVELS, law);
     expect(big.brackets).toHaveLength(3);
-    expect(big.attributeBelow).toBe(big.brackets[0][0]);
+    expect(big.attributeBelow).toEqual(big.brackets.map((b) => b[0]));
     const small = planSelection(300, [0.99], law);
     expect(small.brackets[0][0]).toBeNull();
   });

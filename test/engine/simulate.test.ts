@@ -34,9 +34,9 @@ describe('simulateShard', () => {
     let sum = 0;
     const gaps = sel.brackets.map(() => ({ count: 0, sum: new ExactSum() }));
     const f = new Float64Array(3);
-    const factors = [new ExactSum(), new ExactSum(), new ExactSum()];
-    const residual = new ExactSum();
-    let attributed = 0;
+    // one band per bracket lower edge
+    const bands = sel.attributeBelow.map(() => ({ count: 0, factors: [new ExactSum(), new ExactSum(), new ExactSum()], residual: new ExactSum() }));
+    expect(sel.attributeBelow).toEqual(sel.brackets.map((b) => b[0]).filter((e) => e !== null));
     for (let i = d.start; i < d.end; i++) {
       const v = gen.value(i);
       sum += v;
@@ -46,11 +46,12 @@ describe('simulateShard', () => {
         gaps[j].count++;
         gaps[j].sum.add(v);
       }
-      if (v < sel.attributeBelow!) {
+      const m = sel.attributeBelow.findIndex((e) => v < e);
+      if (m >= 0) {
         const parts = gen.decompose(i, f);
-        f.forEach((x, k) => factors[k].add(x));
-        residual.add(parts.residual);
-        attributed++;
+        f.forEach((x, k) => bands[m].factors[k].add(x));
+        bands[m].residual.add(parts.residual);
+        bands[m].count++;
       }
     }
     all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -59,9 +60,10 @@ describe('simulateShard', () => {
     expect(p.bracketSizes!.reduce((a, b) => a + b, 0)).toBe(all.length);
     expect(p.gapCounts).toEqual(gaps.map((g) => g.count));
     expect(p.gapSums!.map((g) => ExactSum.from(g).value())).toEqual(gaps.map((g) => g.sum.value()));
-    expect(p.attribution!.count).toBe(attributed);
-    expect(p.attribution!.factors.map((g) => ExactSum.from(g).value())).toEqual(factors.map((g) => g.value()));
-    expect(ExactSum.from(p.attribution!.residual).value()).toBe(residual.value());
+    expect(bands.every((b) => b.count > 0)).toBe(true);
+    expect(p.attribution!.map((b) => b.count)).toEqual(bands.map((b) => b.count));
+    expect(p.attribution!.map((b) => b.factors.map((g) => ExactSum.from(g).value()))).toEqual(bands.map((b) => b.factors.map((g) => g.value())));
+    expect(p.attribution!.map((b) => ExactSum.from(b.residual).value())).toEqual(bands.map((b) => b.residual.value()));
     expect(p.count).toBe(d.end - d.start);
     expect(p.sum).toBe(sum);
   });
@@ -378,7 +380,7 @@ describe('histogram of all samples', () => {
     merger.add({ ...a, histogram: undefined });
     for (const p of rest) merger.add(p);
     expect(reduceRisk(merger, model, sim, confidence).histogram).toBeUndefined();
-    const selection = { pass: 1, brackets: [[null, 5]] as Array<[number | null, number | null]>, attributeBelow: null };
+    const selection = { pass: 1, brackets: [[null, 5]] as Array<[number | null, number | null]>, attributeBelow: [] as number[] };
     const five = { values: Float64Array.from([1, 2, 3, 4, 5]), indices: Uint32Array.from([0, 1, 2, 3, 4]), bracketSizes: [5], gapCounts: [0], gapSums: [[]] };
     expect(() => new TailMerger(10).add({ shard: 0, start: 0, end: 10, count: 10, sum: 0, sumSquares: 0, selection, ...five, histogram: [3, 4] })).toThrow(/histogram counts 7/);
   });

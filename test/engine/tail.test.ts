@@ -10,7 +10,7 @@ import type { BlobStore, FactorModel, Selection, ShardPartial, SimulationSetting
 
 type Pair = [number, number];
 const byKey = (a: Pair, b: Pair) => a[0] - b[0] || a[1] - b[1];
-const everything: Selection = { pass: 1, brackets: [[null, null]], attributeBelow: null };
+const everything: Selection = { pass: 1, brackets: [[null, null]], attributeBelow: [] };
 
 /** A shard's partial built by the shards' own collector from given values (no simulation). */
 function partialOf(values: number[], shard: number, start: number, end: number, selection: Selection = everything): ShardPartial {
@@ -49,7 +49,7 @@ describe('TailMerger', () => {
     fc.assert(
       fc.property(dataAndCuts, ({ values, cuts, edges, open, order, dup }) => {
         const n = values.length;
-        const selection: Selection = { pass: 1, brackets: bracketsFrom(edges, open[0], open[1]), attributeBelow: null };
+        const selection: Selection = { pass: 1, brackets: bracketsFrom(edges, open[0], open[1]), attributeBelow: [] };
         const bounds = [0, ...cuts.filter((c) => c < n).sort((a, b) => a - b), n];
         const partials: ShardPartial[] = [];
         for (let s = 0; s + 1 < bounds.length; s++) {
@@ -86,7 +86,7 @@ describe('TailMerger', () => {
 
   it('refuses overlapping, out-of-range, malformed, unsorted or differently selected partials', () => {
     const values = Array.from({ length: 100 }, (_, i) => Math.sin(i));
-    const sel: Selection = { pass: 1, brackets: [[-0.9, -0.5], [0.1, 0.3]], attributeBelow: null };
+    const sel: Selection = { pass: 1, brackets: [[-0.9, -0.5], [0.1, 0.3]], attributeBelow: [] };
     const merger = new TailMerger(100);
     expect(merger.add(partialOf(values, 0, 0, 50, sel))).toBe(true);
     expect(merger.add(partialOf(values, 0, 0, 50, sel))).toBe(false);
@@ -103,7 +103,7 @@ describe('TailMerger', () => {
     expect(merger.complete).toBe(false);
     expect(merger.add(good)).toBe(true);
     expect(merger.complete).toBe(true);
-    expect(() => new BandCollector({ pass: 1, brackets: [[0, 1], [0.5, 2]], attributeBelow: null })).toThrow(/overlaps/);
+    expect(() => new BandCollector({ pass: 1, brackets: [[0, 1], [0.5, 2]], attributeBelow: [] })).toThrow(/overlaps/);
   });
 });
 
@@ -225,10 +225,10 @@ describe('partial codec and messages', () => {
   const packed = (n: number): PackedPartial => {
     const values = Float64Array.from({ length: n }, (_, i) => -1 + i * 1e-3 + Math.PI * 1e-9);
     const indices = Uint32Array.from({ length: n }, (_, i) => 4_000_000_000 - n + i);
-    const selection: Selection = { pass: 2, brackets: [[null, -0.5], [0.25, 4]], attributeBelow: 0.25 };
+    const selection: Selection = { pass: 2, brackets: [[null, -0.5], [0.25, 4]], attributeBelow: [0.25] };
     return {
       shard: 3, start: 3_999_000_000, end: 4_000_000_000, count: 1_000_000, sum: -12.5, sumSquares: 3.25, selection,
-      bracketSizes: [n, 0], gapCounts: [0, 17], gapSums: [[], [0.1, 3.5]], attribution: { count: 17, factors: [[1e-17, 0.5]], residual: [] }, values, indices,
+      bracketSizes: [n, 0], gapCounts: [0, 17], gapSums: [[], [0.1, 3.5]], attribution: [{ count: 17, factors: [[1e-17, 0.5]], residual: [] }], values, indices,
     };
   };
 
