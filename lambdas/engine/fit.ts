@@ -21,9 +21,10 @@ export function fitModel(data: ReturnsData, settings: Settings): FitResult {
   const { y, X, candidates } = data;
   const n = y.length;
   const full = ols(y, X, candidates);
-  const outcome = screen(y, X, candidates, settings);
+  const outcome = screen(y, X, candidates, settings, full);
   const selected = outcome.selected;
-  const final = ols(y, columns(data, selected), selected);
+  // nothing screened out: the final regression is the full one (a copy, so neither is changed through the other)
+  const final = selected.length === candidates.length ? structuredClone(full) : ols(y, columns(data, selected), selected);
   const lasso = lassoCvDetailed(y, X, candidates, {
     alphas: settings.lassoAlphas,
     eps: settings.lassoEps,

@@ -1,6 +1,6 @@
 // Factor screening of the source method: VIF loop, then backward elimination on p-values.
 import { leastSquares, tPValue, varianceInflation } from './diagnostics.ts';
-import type { FitResult, ScreeningStep } from './types.ts';
+import type { FitResult, Regression, ScreeningStep } from './types.ts';
 
 export interface ScreeningOptions {
   vifThreshold: number;
@@ -24,7 +24,7 @@ export interface ScreeningOutcome {
  * produce a VaR, so the last one is kept with a warning instead of failing the run (the warning names its p-value;
  * the adequacy check on R² then tells the user how little it explains).
  */
-export function screen(y: Float64Array, X: Float64Array[], names: string[], opts: ScreeningOptions): ScreeningOutcome {
+export function screen(y: Float64Array, X: Float64Array[], names: string[], opts: ScreeningOptions, full?: Regression): ScreeningOutcome {
   const column = new Map(names.map((name, j) => [name, X[j]]));
   const retain = new Set(opts.retain);
   let remaining = [...names];
@@ -34,8 +34,11 @@ export function screen(y: Float64Array, X: Float64Array[], names: string[], opts
   const warnings: string[] = [];
   const cols = () => remaining.map((name) => column.get(name)!);
 
+  // `full` (the regression on every name, same y and X) already holds the first round of each step: at 10^6 rows
+  // each round is k + 1 least-squares fits. Its numbers are computed the same way, so they are the same numbers.
+  const all = () => full !== undefined && remaining.length === names.length;
   while (remaining.length > 1) {
-    const vifs = varianceInflation(cols());
+    const vifs = all() ? names.map((name) => full!.vif[name]) : varianceInflation(cols());
     const worst = argmaxFree(remaining, vifs, retain);
     if (worst < 0 || !(vifs[worst] > opts.vifThreshold)) break;
     const factor = remaining[worst];
@@ -45,14 +48,7 @@ export function screen(y: Float64Array, X: Float64Array[], names: string[], opts
   }
 
   for (;;) {
-    const fit = leastSquares(y, cols());
-    const df = y.length - remaining.length - 1;
-    const scale = fit.ssr / df;
-    const pValues = remaining.map((_, j) => {
-      const se = Math.sqrt(scale * fit.xtxInvDiag[j + 1]);
-      const est = fit.beta[j + 1];
-      return tPValue(se === 0 ? (est === 0 ? 0 : Infinity) : est / se, df);
-    });
+    const pValues = all() ? names.map((name) => full!.coefficients[name].pValue) : refitPValues(y, cols());
     const worst = argmaxFree(remaining, pValues, retain);
     if (worst < 0 || !(pValues[worst] > opts.pValueThreshold)) break;
     if (remaining.length === 1) {
@@ -68,6 +64,18 @@ export function screen(y: Float64Array, X: Float64Array[], names: string[], opts
     remaining = remaining.filter((_, j) => j !== worst);
   }
   return { screening: { vif: vifDrops, pValue: pDrops, steps }, selected: remaining, warnings };
+}
+
+/** Two-sided p-values of the columns' coefficients (not the intercept's) in the OLS of y on [1, cols]. */
+function refitPValues(y: Float64Array, cols: Float64Array[]): number[] {
+  const fit = leastSquares(y, cols);
+  const df = y.length - cols.length - 1;
+  const scale = fit.ssr / df;
+  return cols.map((_, j) => {
+    const se = Math.sqrt(scale * fit.xtxInvDiag[j + 1]);
+    const est = fit.beta[j + 1];
+    return tPValue(se === 0 ? (est === 0 ? 0 : Infinity) : est / se, df);
+  });
 }
 
 /** Index of the largest value among names not retained; −1 when all are retained. NaN never wins. */
