@@ -1,4 +1,5 @@
 // The report's chart of the simulated return distribution: the samples' histogram against the closed form.
+import { usesStudentTClosedForm } from '../engine/closed-form.ts';
 import { tPdf } from '../engine/risk.ts';
 import { dailyMoments } from '../engine/simulate.ts';
 import type { FactorModel, Histogram, RunResult, SimulationSettings } from '../engine/types.ts';
@@ -11,14 +12,9 @@ export function analyticMoments(model: FactorModel, sim: SimulationSettings): { 
   return { mean: mean * sim.horizon, sd: Math.sqrt(Math.max(variance, 0) * sim.horizon) };
 }
 
-/** The closed form has a Student t only for one day without residual (as in the risk numbers); else it is normal. */
-function isStudentT(sim: SimulationSettings): boolean {
-  return sim.distribution === 't' && sim.horizon === 1 && sim.residual === 'none' && sim.df !== null && sim.df > 2;
-}
-
 /** Density of the closed-form return distribution: normal, or a Student t with the same variance. */
 function density(sim: SimulationSettings, mean: number, sd: number): (x: number) => number {
-  if (isStudentT(sim) && sim.df !== null) {
+  if (usesStudentTClosedForm(sim)) {
     const nu = sim.df;
     const scale = sd * Math.sqrt((nu - 2) / nu);
     return (x) => tPdf((x - mean) / scale, nu) / scale;
@@ -63,7 +59,7 @@ export function distributionChart(run: RunResult, histogram: Histogram | undefin
   const levels0 = levels.map((k, i) => ({ k, color: PALETTE[(i + 1) % PALETTE.length] }));
   const items: LegendItem[] = [];
   if (bars.length) items.push({ label: `simulated (${total.toLocaleString('en-US')})`, color: '#9ecae1' });
-  items.push({ label: isStudentT(run.simulation) ? `closed form (t, ${run.simulation.df} df)` : 'closed form (normal)', color: '#222' });
+  items.push({ label: usesStudentTClosedForm(run.simulation) ? `closed form (t, ${run.simulation.df} df)` : 'closed form (normal)', color: '#222' });
   for (const { k, color } of levels0) items.push({ label: `${pctLevel(k)} VaR`, color }, { label: `${pctLevel(k)} ES`, color, dash: '6 3' });
   const p = plot([x0, x1], [0, yMax * 1.05 || 1], { legend: items });
   const body: string[] = [clip('clip-dist', p), axes(p, { x: `${run.simulation.horizon}-day portfolio return (%)`, y: `% of samples per ${(binWidth * 100).toPrecision(2)} pp bin` }, { xFormat: (v) => (v * 100).toFixed(Math.abs(x1 - x0) < 0.05 ? 1 : 0) })];
