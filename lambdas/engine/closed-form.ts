@@ -11,10 +11,20 @@ export function usesStudentTClosedForm(sim: Pick<SimulationSettings, 'distributi
   return sim.distribution === 't' && sim.horizon === 1 && sim.residual === 'none' && sim.df !== null && sim.df > 2;
 }
 
+/**
+ * True when the closed form is the exact mixture: t factors plus a normal residual over one day, whose VaR and ES come
+ * from the 1-D quadrature over the χ² mixing variable (t-mixture.ts).
+ *
+ * @example usesTMixtureClosedForm({ distribution: 't', df: 5, horizon: 1, residual: 'normal' }) // true
+ */
+export function usesTMixtureClosedForm(sim: Pick<SimulationSettings, 'distribution' | 'df' | 'horizon' | 'residual'>): sim is typeof sim & { df: number } {
+  return sim.distribution === 't' && sim.horizon === 1 && sim.residual === 'normal' && sim.df !== null && sim.df > 2;
+}
+
 /** The name of the run's closed form, as the CLI and report print it. */
 export function closedFormName(sim: Pick<SimulationSettings, 'distribution' | 'df' | 'horizon' | 'residual'>): string {
   if (usesStudentTClosedForm(sim)) return 'Student-t closed form';
-  if (sim.distribution === 't' && sim.horizon === 1) return 'exact t + normal residual, 1-D quadrature';
+  if (usesTMixtureClosedForm(sim)) return 'exact t + normal residual, 1-D quadrature';
   if (sim.distribution === 't') return 'normal APPROXIMATION: a sum of t days has no closed form';
   return 'normal closed form';
 }

@@ -23,6 +23,7 @@
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { usesStudentTClosedForm, usesTMixtureClosedForm } from './closed-form.ts';
 import { mixtureRisk } from './models/t-mixture.ts';
 import { selectExactly } from './selection.ts';
 import { Attribution, dailyMoments, histogramEdges, SampleGenerator, simulateShardPacked } from './simulate.ts';
@@ -73,7 +74,7 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
   const h = simulation.horizon;
   const { mean: m, variance } = dailyMoments(model, simulation);
   const sd = Math.sqrt(variance);
-  if (simulation.distribution === 't' && h === 1 && simulation.residual === 'normal' && simulation.df !== null) {
+  if (usesTMixtureClosedForm(simulation)) {
     // t factors plus a normal residual: exact by the 1-D quadrature over the χ² mixing variable
     const nu = simulation.df;
     const factorVariance = variance - model.residualVariance;
@@ -88,7 +89,7 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
   }
   let kappa: number;
   let esKappa: number;
-  if (simulation.distribution === 't' && h === 1 && simulation.residual === 'none' && simulation.df !== null) {
+  if (usesStudentTClosedForm(simulation)) {
     const nu = simulation.df;
     const tq = tQuantile(q, nu);
     const scale = Math.sqrt((nu - 2) / nu);
