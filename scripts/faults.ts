@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { makeS3Client } from '../lambdas/adapters/clients.ts';
 import { uploadRunId } from '../lambdas/contracts/run-ids.ts';
+import { isoDay, seededNormals } from './seeded-returns.ts';
 import type { RunRecord } from '../lambdas/engine/types.ts';
 import { scaledCsv } from './load.ts';
 
@@ -333,22 +334,12 @@ async function concurrent(stack: Stack, reference: number): Promise<Outcome> {
 
 /** ~50 MB: 536,000 daily rows (dates from year 100 on), portfolio and 3 factors, seeded normal returns. */
 function bigCsv(rows = 536_000): string {
-  let s = 0x9e3779b9;
-  const uniform = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const normal = seededNormals();
   const lines = ['date,portfolio,F1,F2,F3'];
-  const day0 = Date.UTC(100, 0, 1);
   for (let i = 0; i < rows; i++) {
     const f = [normal() * 0.01, normal() * 0.012, normal() * 0.008];
     const y = 0.9 * f[0] + 0.4 * f[1] - 0.2 * f[2] + normal() * 0.004;
-    const d = new Date(day0 + i * 86_400_000);
-    const date = `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
-    lines.push(`${date},${y},${f[0]},${f[1]},${f[2]}`);
+    lines.push(`${isoDay(i)},${y},${f[0]},${f[1]},${f[2]}`);
   }
   return `${lines.join('\n')}\n`;
 }

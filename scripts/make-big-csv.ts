@@ -3,6 +3,7 @@
 // Then: /usr/bin/time -v node bin/varstream.mjs fit OUT.csv --json > /dev/null   (peak RSS: "Maximum resident set size")
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { isoDay, seededNormals } from './seeded-returns.ts';
 
 const [out, rowsArg = '1000000', factorsArg = '8'] = process.argv.slice(2);
 if (!out) {
@@ -12,15 +13,7 @@ if (!out) {
 const rows = Number(rowsArg);
 const k = Number(factorsArg);
 
-// xorshift32 + Box-Muller: a fixed seed, so every measurement reads the same file
-let s = 0x9e3779b9;
-const uniform = () => {
-  s ^= s << 13;
-  s ^= s >>> 17;
-  s ^= s << 5;
-  return ((s >>> 0) + 0.5) / 4294967296;
-};
-const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+const normal = seededNormals(); // a fixed seed, so every measurement reads the same file
 const beta = Array.from({ length: k }, (_, j) => (j % 2 === 0 ? 1 : -1) * (0.9 / (j + 1)));
 
 const file = createWriteStream(out);
@@ -28,16 +21,13 @@ const write = async (text: string) => {
   if (!file.write(text)) await once(file, 'drain');
 };
 await write(`date,portfolio,${Array.from({ length: k }, (_, j) => `F${j + 1}`).join(',')}\n`);
-const day0 = Date.UTC(100, 0, 1); // 10^6 days from year 100 stay within year 9999
 let chunk = '';
 for (let i = 0; i < rows; i++) {
   const f = Array.from({ length: k }, (_, j) => normal() * 0.01 * (1 + j / 10));
   let y = normal() * 0.004;
   for (let j = 0; j < k; j++) y += beta[j] * f[j];
-  const d = new Date(day0 + i * 86_400_000);
-  const date = `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
   // 5 decimals (returns of ~1 %): 10^6 rows × 8 factors stay under the default maxFileBytes (100 MB)
-  chunk += `${date},${y.toFixed(5)},${f.map((v) => v.toFixed(5)).join(',')}\n`;
+  chunk += `${isoDay(i)},${y.toFixed(5)},${f.map((v) => v.toFixed(5)).join(',')}\n`;
   if (chunk.length > 1 << 16) {
     await write(chunk);
     chunk = '';
