@@ -10,27 +10,18 @@ import { renderReport } from '../../lambdas/report/report.ts';
 import { levelKey } from '../../lambdas/engine/risk.ts';
 import { buildRunResult, inProcessShards, simulateAndReduce, simulationSettings } from '../../lambdas/engine/run.ts';
 import { InputError, type FactorModel, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
-import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
-import type { InputOptions } from './common.ts';
+import { addInputOptions, confidenceFlag, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
+import type { SimulationOptions } from './common.ts';
 import { num, pct, pval, table } from './text.ts';
 import { formatComparison, runComparison, type CompareOptions } from './compare.ts';
 import { sliceReturns } from '../../lambdas/engine/backtest/models.ts';
 import { MODEL_NAMES } from '../../lambdas/engine/models/index.ts';
 
-export interface BacktestOptions extends InputOptions {
+export interface BacktestOptions extends SimulationOptions {
   inSample: string;
   outOfSample: string;
   window?: string;
   step?: string;
-  simulations?: string;
-  shards?: string;
-  seed?: string;
-  distribution?: string;
-  df?: string;
-  residual?: string;
-  intercept?: boolean;
-  confidence?: string;
-  report?: string;
   models?: string;
 }
 
@@ -72,14 +63,7 @@ export interface BacktestRun {
 }
 
 export async function runBacktest(csv: string, opts: BacktestOptions): Promise<BacktestRun> {
-  if (opts.start !== undefined || opts.end !== undefined) {
-    throw new InputError(COMMAND_LINE, 1, 1, 'backtest takes its windows from --in-sample and --out-of-sample, not --start/--end');
-  }
-  const inSample = range(opts.inSample, '--in-sample');
-  const outOfSample = range(opts.outOfSample, '--out-of-sample');
-  if (outOfSample.start <= inSample.end) {
-    throw new InputError(COMMAND_LINE, 1, 1, `--out-of-sample starts ${outOfSample.start}, not after the in-sample end ${inSample.end}`);
-  }
+  const { inSample, outOfSample } = windowFlags(opts);
   const extra: Record<string, unknown> = {
     simulations: opts.simulations === undefined ? undefined : numberFlag(opts.simulations, '--simulations'),
     shards: opts.shards === undefined ? undefined : numberFlag(opts.shards, '--shards'),
@@ -88,7 +72,7 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
     df: opts.df === undefined ? undefined : numberFlag(opts.df, '--df'),
     residual: opts.residual,
     intercept: opts.intercept,
-    confidence: opts.confidence === undefined ? undefined : opts.confidence.split(',').map((s) => numberFlag(s, '--confidence')),
+    confidence: confidenceFlag(opts.confidence),
   };
   const base = settingsFromOptions(opts, extra);
   if (base.horizon !== 1) throw new InputError(COMMAND_LINE, 1, 1, `backtest compares daily returns: horizon must be 1, not ${base.horizon}`);
@@ -154,7 +138,25 @@ function simulate(model: FactorModel, simulation: SimulationSettings, settings: 
   return simulateAndReduce(model, simulation, settings, inProcessShards(model, simulation, settings.confidence));
 }
 
-export function range(value: string, flag: string): { start: string; end: string } {
+/** --in-sample and --out-of-sample, checked: two date ranges, the tested one after the estimation one. */
+export function windowFlags(opts: BacktestOptions): { inSample: DateRange; outOfSample: DateRange } {
+  if (opts.start !== undefined || opts.end !== undefined) {
+    throw new InputError(COMMAND_LINE, 1, 1, 'backtest takes its windows from --in-sample and --out-of-sample, not --start/--end');
+  }
+  const inSample = range(opts.inSample, '--in-sample');
+  const outOfSample = range(opts.outOfSample, '--out-of-sample');
+  if (outOfSample.start <= inSample.end) {
+    throw new InputError(COMMAND_LINE, 1, 1, `--out-of-sample starts ${outOfSample.start}, not after the in-sample end ${inSample.end}`);
+  }
+  return { inSample, outOfSample };
+}
+
+interface DateRange {
+  start: string;
+  end: string;
+}
+
+function range(value: string, flag: string): DateRange {
   const m = /^(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})$/.exec(value.trim());
   if (!m) throw new InputError(COMMAND_LINE, 1, 1, `${flag}: expected START:END as YYYY-MM-DD:YYYY-MM-DD, got ${JSON.stringify(value)}`);
   const [, start, end] = m;

@@ -30,12 +30,25 @@ export interface InputOptions {
   debug?: boolean;
 }
 
-/** Adds the input flags shared by fit, run and backtest. No defaults here: defaults live in the settings schema. */
+/** The simulation flags `run` and `backtest` share (raw strings, as commander hands them). */
+export interface SimulationOptions extends InputOptions {
+  simulations?: string;
+  shards?: string;
+  seed?: string;
+  distribution?: string;
+  df?: string;
+  residual?: string;
+  intercept?: boolean;
+  confidence?: string;
+  report?: string;
+}
+
 /** A subcommand that reads one returns CSV: the argument every command shares. */
 export function csvCommand(program: Command, name: string, description: string): Command {
   return program.command(name).description(description).argument('<csv>', 'CSV with a date column, the portfolio column and candidate factor columns');
 }
 
+/** Adds the input flags shared by fit, run and backtest. No defaults here: defaults live in the settings schema. */
 export function addInputOptions(cmd: Command): Command {
   return cmd
     .option('--portfolio <name>', 'portfolio column (default "portfolio")')
@@ -66,6 +79,11 @@ export function numberFlag(value: string | number, flag: string): number {
   const v = Number(value.trim());
   if (value.trim() === '' || !Number.isFinite(v)) throw new InputError(COMMAND_LINE, 1, 1, `${flag}: ${JSON.stringify(value)} is not a number`);
   return v;
+}
+
+/** `--confidence 0.99,0.95` → [0.99, 0.95]; undefined when the flag is not given. */
+export function confidenceFlag(value: string | undefined): number[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => numberFlag(s, '--confidence'));
 }
 
 /** The settings keys the input flags map to (only flags actually given). */

@@ -6,8 +6,8 @@ import { backtestModels, parseModelList } from '../../lambdas/engine/backtest/mo
 import { fitModel } from '../../lambdas/engine/fit.ts';
 import { DEFAULT_LAMBDA } from '../../lambdas/engine/models/index.ts';
 import { InputError } from '../../lambdas/engine/types.ts';
-import { range, type BacktestOptions } from './backtest.ts';
-import { COMMAND_LINE, loadReturns, numberFlag, settingsFromOptions } from './common.ts';
+import { windowFlags, type BacktestOptions } from './backtest.ts';
+import { COMMAND_LINE, confidenceFlag, loadReturns, numberFlag, settingsFromOptions } from './common.ts';
 import { pct as percent, pval, table } from './text.ts';
 
 export interface CompareOptions extends BacktestOptions {
@@ -23,21 +23,14 @@ export interface ComparisonRun {
 }
 
 export async function runComparison(csv: string, opts: CompareOptions): Promise<ComparisonRun> {
-  if (opts.start !== undefined || opts.end !== undefined) {
-    throw new InputError(COMMAND_LINE, 1, 1, 'backtest takes its windows from --in-sample and --out-of-sample, not --start/--end');
-  }
   if (opts.window !== undefined || opts.step !== undefined) throw new InputError(COMMAND_LINE, 1, 1, '--models: every model forecasts daily; --window/--step apply to the single-model backtest');
   const models = parseModelList(opts.models, { file: COMMAND_LINE, key: '--models' });
-  const inSample = range(opts.inSample, '--in-sample');
-  const outOfSample = range(opts.outOfSample, '--out-of-sample');
-  if (outOfSample.start <= inSample.end) {
-    throw new InputError(COMMAND_LINE, 1, 1, `--out-of-sample starts ${outOfSample.start}, not after the in-sample end ${inSample.end}`);
-  }
+  const { inSample, outOfSample } = windowFlags(opts);
   const base = settingsFromOptions(opts, {
     df: opts.df === undefined ? undefined : numberFlag(opts.df, '--df'),
     residual: opts.residual,
     intercept: opts.intercept,
-    confidence: opts.confidence === undefined ? undefined : opts.confidence.split(',').map((s) => numberFlag(s, '--confidence')),
+    confidence: confidenceFlag(opts.confidence),
   });
   const lambda = opts.lambda === undefined ? DEFAULT_LAMBDA : numberFlag(opts.lambda, '--lambda');
   if (!(lambda > 0 && lambda < 1)) throw new InputError(COMMAND_LINE, 1, 1, `--lambda: expected a decay in (0, 1), got ${opts.lambda}`);

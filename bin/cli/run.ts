@@ -9,31 +9,22 @@ import { planShards } from '../../lambdas/engine/simulate.ts';
 import { stressTest } from '../../lambdas/engine/stress.ts';
 import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
 import { defaultWorkers, localShardCount, runShards } from './pool.ts';
-import { addInputOptions, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
+import { addInputOptions, confidenceFlag, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import { renderReport } from '../../lambdas/report/report.ts';
 import { runBacktestSetting } from '../../lambdas/engine/backtest/models.ts';
-import type { InputOptions } from './common.ts';
+import type { SimulationOptions } from './common.ts';
 import { money, num, pct, table } from './text.ts';
 import { closedFormName } from '../../lambdas/engine/closed-form.ts';
 import { checkRunnable, modelRunFor, withBootstrap } from '../../lambdas/engine/models/run.ts';
 
-interface RunOptions extends InputOptions {
-  report?: string;
-  simulations?: string;
-  shards?: string;
+interface RunOptions extends SimulationOptions {
   workers?: string;
-  seed?: string;
   model?: string;
   lambda?: string;
   lookback?: string;
   bootstrap?: string;
-  distribution?: string;
-  df?: string;
-  residual?: string;
-  intercept?: boolean;
   horizon?: string;
   value?: string;
-  confidence?: string;
   shock?: string[];
 }
 
@@ -73,7 +64,7 @@ export function runFlags(opts: RunOptions): Record<string, unknown> {
     intercept: opts.intercept,
     horizon: n(opts.horizon, '--horizon'),
     value: n(opts.value, '--value'),
-    confidence: opts.confidence === undefined ? undefined : opts.confidence.split(',').map((c) => numberFlag(c, '--confidence')),
+    confidence: confidenceFlag(opts.confidence),
     shocks: opts.shock === undefined ? undefined : opts.shock.map(parseShock),
   };
 }

@@ -2,7 +2,18 @@
 import type { BacktestResult, BacktestSeries } from '../engine/backtest.ts';
 import type { RunResult } from '../engine/types.ts';
 import { fmtP, fmtSci, pct, pctLevel } from './format.ts';
-import { axes, c, clip, escapeHtml, extent, figure, type LegendItem, linear, PALETTE, pad, plot, polyline } from './svg.ts';
+import { axes, c, clip, escapeHtml, extent, figure, type LegendItem, linear, PALETTE, pad, type Plot, plot, polyline } from './svg.ts';
+
+/** The vertical lines at the CV-optimal α (dashed) and the 1-SE α (dotted) of both LASSO charts. */
+function alphaMarkers(p: Plot, l: RunResult['lasso']): string[] {
+  const lines: string[] = [];
+  for (const [a, dash] of [[l.cvAlpha, '5 3'], [l.alpha1se, '2 3']] as const) {
+    if (!(a > 0)) continue;
+    const x = p.x(Math.log10(a));
+    lines.push(`<line x1="${c(x)}" x2="${c(x)}" y1="${c(p.top)}" y2="${c(p.bottom)}" stroke="#444" stroke-width="1.5" stroke-dasharray="${dash}"/>`);
+  }
+  return lines;
+}
 
 export function lassoChart(run: RunResult): string {
   const l = run.lasso;
@@ -22,11 +33,7 @@ export function lassoChart(run: RunResult): string {
   names.forEach((n, i) => {
     body.push(polyline(l.coefficients[n].map((v, j) => [p.x(logs[j]), p.y(v)]), `stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2"`));
   });
-  for (const [a, dash] of [[l.cvAlpha, '5 3'], [l.alpha1se, '2 3']] as const) {
-    if (!(a > 0)) continue;
-    const x = p.x(Math.log10(a));
-    body.push(`<line x1="${c(x)}" x2="${c(x)}" y1="${c(p.top)}" y2="${c(p.bottom)}" stroke="#444" stroke-width="1.5" stroke-dasharray="${dash}"/>`);
-  }
+  body.push(...alphaMarkers(p, l));
   body.push('</g>');
   return figure(
     'chart-lasso',
@@ -52,18 +59,14 @@ export function cvChart(run: RunResult): string {
   const band = [...logs.map((x, i) => `${c(p.x(x))},${c(p.y(hi[i]))}`), ...logs.map((x, i) => `${c(p.x(x))},${c(p.y(lo[i]))}`).reverse()];
   body.push(`<polygon points="${band.join(' ')}" fill="#9ecae1" fill-opacity="0.5"/>`);
   body.push(polyline(logs.map((x, i) => [p.x(x), p.y(l.cvMse[i])]), 'stroke="#1f77b4" stroke-width="2"'));
-  for (const [a, dash] of [[l.cvAlpha, '5 3'], [l.alpha1se, '2 3']] as const) {
-    if (!(a > 0)) continue;
-    const x = p.x(Math.log10(a));
-    body.push(`<line x1="${c(x)}" x2="${c(x)}" y1="${c(p.top)}" y2="${c(p.bottom)}" stroke="#444" stroke-width="1.5" stroke-dasharray="${dash}"/>`);
-  }
+  body.push(...alphaMarkers(p, l));
   body.push('</g>');
   return figure('chart-cv', 'LASSO cross-validation error', `Mean squared error over the folds at each α with a ±1 standard-error band; the 1-SE rule takes the largest α within one SE of the minimum.`, p, body.join(''));
 }
 
 export function qqChart(run: RunResult): string {
   const qq = run.final.qq;
-  const [a0, a1] = pad(...extent(qq.flatMap(([t, s]) => [t, s])), 0.05);
+  const [a0, a1] = pad(...extent(qq.flat()), 0.05);
   const p = plot([a0, a1], [a0, a1], { width: 520, height: 440, legend: [{ label: 'standardized residual', color: '#1f77b4', marker: true }, { label: '45° line', color: '#d62728' }] });
   const body: string[] = [clip('clip-qq', p), axes(p, { x: 'theoretical normal quantile', y: 'standardized residual' })];
   body.push('<g clip-path="url(#clip-qq)">');

@@ -127,6 +127,11 @@ function layoutLegend(items: LegendItem[], left: number, right: number): { svg: 
   return { svg: parts.join(''), rows: row + 1 };
 }
 
+/** The ticks whose position falls inside [lo, hi] (half a pixel of slack), each with its position. */
+function onAxis(ticks: number[], at: (v: number) => number, lo: number, hi: number): Array<[number, number]> {
+  return ticks.map((t) => [t, at(t)] as [number, number]).filter(([, v]) => v >= lo - 0.5 && v <= hi + 0.5);
+}
+
 /** Frame, grid, ticks and axis labels. `xFormat`/`yFormat` override the tick labels. */
 export function axes(
   p: Plot,
@@ -139,15 +144,11 @@ export function axes(
   const xf = opts.xFormat ?? ((v: number) => formatTick(v, xs));
   const yf = opts.yFormat ?? ((v: number) => formatTick(v, ys));
   const parts: string[] = [`<g class="axes">`];
-  for (const t of yt) {
-    const y = p.y(t);
-    if (y < p.top - 0.5 || y > p.bottom + 0.5) continue;
+  for (const [t, y] of onAxis(yt, p.y, p.top, p.bottom)) {
     parts.push(`<line class="grid" x1="${c(p.left)}" x2="${c(p.right)}" y1="${c(y)}" y2="${c(y)}"/>`);
     parts.push(`<text class="tick" x="${c(p.left - 6)}" y="${c(y + 4)}" text-anchor="end">${escapeHtml(yf(t))}</text>`);
   }
-  for (const t of xt) {
-    const x = p.x(t);
-    if (x < p.left - 0.5 || x > p.right + 0.5) continue;
+  for (const [t, x] of onAxis(xt, p.x, p.left, p.right)) {
     parts.push(`<line class="grid" x1="${c(x)}" x2="${c(x)}" y1="${c(p.top)}" y2="${c(p.bottom)}"/>`);
     parts.push(`<text class="tick" x="${c(x)}" y="${c(p.bottom + 16)}" text-anchor="middle">${escapeHtml(xf(t))}</text>`);
   }
