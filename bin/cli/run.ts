@@ -15,7 +15,7 @@ import { runBacktestSetting } from '../../lambdas/engine/backtest/models.ts';
 import type { SimulationOptions } from './common.ts';
 import { money, num, pct, table } from './text.ts';
 import { closedFormName } from '../../lambdas/engine/closed-form.ts';
-import { checkRunnable, modelRunFor, withBootstrap } from '../../lambdas/engine/models/run.ts';
+import { modelRunFor, withBootstrap } from '../../lambdas/engine/models/run.ts';
 
 interface RunOptions extends SimulationOptions {
   workers?: string;
@@ -116,7 +116,6 @@ export function register(program: Command): void {
 /** The whole local run; returns the same RunResult the Lambda pipeline stores. */
 export async function runLocal(csv: string, settings: Settings, workersFlag: number | undefined, progress: boolean): Promise<RunResult> {
   const t0 = performance.now();
-  checkRunnable(settings, COMMAND_LINE);
   const data = await loadReturns(csv, settings);
   const t1 = performance.now();
   const fit = fitModel(data, settings);
@@ -181,10 +180,15 @@ export function formatRun(run: RunResult, settings: Settings): string {
   out.push('');
   out.push(`model used: ${modelUsed(sim)}`);
   const dist = sim.distribution === 't' ? `Student-t (df ${sim.df})` : 'normal';
-  out.push(
-    `simulation: ${sim.simulations.toLocaleString('en-US')} samples, ${dist} factors, residual ${sim.residual}, ` +
-      `intercept ${sim.intercept ? 'on' : 'off'}, horizon ${sim.horizon} day${sim.horizon === 1 ? '' : 's'}, seed ${sim.seed}`,
-  );
+  const days = `horizon ${sim.horizon} day${sim.horizon === 1 ? '' : 's'}`;
+  if (sim.exact) out.push(`simulation: none, the exact enumeration of the ${sim.lookback} scenario days, ${days}`);
+  else if (sim.lookback !== undefined) out.push(`simulation: ${sim.simulations.toLocaleString('en-US')} samples, each ${sim.horizon} whole days drawn iid from the ${sim.lookback} scenario days, seed ${sim.seed}`);
+  else {
+    out.push(
+      `simulation: ${sim.simulations.toLocaleString('en-US')} samples, ${dist} factors, residual ${sim.residual}, ` +
+        `intercept ${sim.intercept ? 'on' : 'off'}, ${days}, seed ${sim.seed}`,
+    );
+  }
   const withValue = run.value !== undefined;
   const boot = sim.bootstrap !== undefined;
   const header = ['level', 'VaR', 'ES', 'SE(VaR)', 'VaR 95% CI (MC)', ...(boot ? [`95% CI (bootstrap ${sim.bootstrap})`] : []), ...(withValue ? ['VaR value', 'ES value'] : [])];
@@ -208,7 +212,8 @@ export function formatRun(run: RunResult, settings: Settings): string {
       settings.confidence.map((c) => {
         const r = run.risk[levelKey(c)];
         // no z-score against an approximation: the gap is model error, not simulation noise
-        const z = r.analytic === 'approximation' ? '—' : num((r.var - r.analyticVar) / r.standardError, 3);
+        // nor against an enumeration: both numbers are the same exact one (standardError 0)
+        const z = r.analytic === 'approximation' || sim.exact ? '—' : num((r.var - r.analyticVar) / r.standardError, 3);
         return [`${+(c * 100).toFixed(4)}%`, pct(r.var), pct(r.analyticVar), z, pct(r.es), pct(r.analyticEs)];
       }),
     ),
@@ -253,6 +258,7 @@ export function modelUsed(sim: RunResult['simulation']): string {
   const p = sim.parameters ?? {};
   const parts: string[] = [];
   if (sim.lambda !== undefined) parts.push(`λ ${sim.lambda}`);
+  if (sim.lookback !== undefined) parts.push(`${sim.lookback} scenario days`);
   if (p.omega !== undefined) parts.push(`ω ${p.omega.toPrecision(4)}, α ${p.alpha.toFixed(4)}, β ${p.beta.toFixed(4)}`);
   if (p.df !== undefined) parts.push(`ν ${p.df.toFixed(3)}`);
   return parts.length > 0 ? `${name} (${parts.join(', ')})` : name;

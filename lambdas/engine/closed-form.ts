@@ -22,7 +22,9 @@ export function usesTMixtureClosedForm(sim: Pick<SimulationSettings, 'distributi
 }
 
 /** The name of the run's closed form, as the CLI and report print it. */
-export function closedFormName(sim: Pick<SimulationSettings, 'distribution' | 'df' | 'horizon' | 'residual'>): string {
+export function closedFormName(sim: Pick<SimulationSettings, 'distribution' | 'df' | 'horizon' | 'residual' | 'exact' | 'lookback'>): string {
+  if (sim.exact === true) return `exact enumeration of the ${sim.lookback} scenarios: no Monte Carlo`;
+  if (sim.exact === false) return 'normal APPROXIMATION: a sum of resampled scenario days has no closed form';
   if (usesStudentTClosedForm(sim)) return 'Student-t closed form';
   if (usesTMixtureClosedForm(sim)) return 'exact t + normal residual, 1-D quadrature';
   if (sim.distribution === 't') return 'normal APPROXIMATION: a sum of t days has no closed form';

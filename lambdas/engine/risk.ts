@@ -10,11 +10,13 @@
 //   intercept), σ² = βᵀΣβ (+ s² with residual normal). Distribution 't' with h = 1 and no residual: the Student-t
 //   closed form (scaled to covariance Σ); 't' plus a normal residual at h = 1: the exact 1-D quadrature over the χ²
 //   mixing variable (models/t-mixture.ts). A sum of h > 1 t days has no closed form: 't' then reports the normal one
-//   as `analytic: "approximation"` (no z-score against it).
+//   as `analytic: "approximation"` (no z-score against it). hs/fhs (model.scenarios) over one day: the samples are the
+//   scenarios, so analyticVar/Es are their enumeration (scenario-sampler.ts), equal to var/es, and standardError is 0;
+//   over h > 1 days the normal form of the scenarios' moments, an approximation.
 // Attribution at every confidence level (risk.L.attribution; the run's top-level `attribution` is the first level's):
 // - componentVar (Euler, closed form): analyticVar = −h·m + κ·sqrt(h)·σ with κ = −z_q (or the t analogue), so
 //   componentVar_j = −h β_j μ_j + κ sqrt(h) β_j (Σβ)_j / σ, "intercept" = −h α, "residual" = κ sqrt(h) s² / σ;
-//   they sum to analyticVar exactly. For t plus residual the two κ's are the quadrature's ∂VaR/∂a and ∂VaR/∂s (VaR is
+//   they sum to analyticVar exactly. hs/fhs over one day: the VaR scenario's own decomposition. For t plus residual the two κ's are the quadrature's ∂VaR/∂a and ∂VaR/∂s (VaR is
 //   homogeneous of degree 1 in (m, a, s)), so the components again sum to the exact analyticVar.
 // - componentEs_j = −(exact sum over the ⌈Nq⌉ tail samples of β_j Σ_d F_{j,d})/⌈Nq⌉, each regenerated from (seed,
 //   sample index): in the shards below the lower edge of the bracket holding the level's last ES rank (one band per
@@ -26,7 +28,9 @@ import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { usesStudentTClosedForm, usesTMixtureClosedForm } from './closed-form.ts';
 import { mixtureRisk } from './models/t-mixture.ts';
 import { selectExactly } from './selection.ts';
-import { Attribution, dailyMoments, histogramEdges, SampleGenerator, simulateShardPacked } from './simulate.ts';
+import { samplerFor, type Sampler } from './sampler.ts';
+import { enumeratedRisk } from './scenario-sampler.ts';
+import { Attribution, dailyMoments, histogramEdges, simulateShardPacked } from './simulate.ts';
 import { stressTest } from './stress.ts';
 import { TailMerger, tailRanks, type PackedPartial } from './tail.ts';
 import type { Component, FactorModel, Histogram, RiskLevel, ShardPartial, SimulationSettings, StressResult, Transfer } from './types.ts';
@@ -66,6 +70,8 @@ export interface Analytic {
   mixture: boolean;
   /** false when no closed form of this model exists and var/es are the normal approximation (t over h > 1 days) */
   exact: boolean;
+  /** hs/fhs at one day: each column's componentVar (the VaR scenario's decomposition), summing to var */
+  components?: number[];
 }
 
 /** Closed-form VaR/ES (see the header comment for which model). */
@@ -74,6 +80,11 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
   const h = simulation.horizon;
   const { mean: m, variance } = dailyMoments(model, simulation);
   const sd = Math.sqrt(variance);
+  if (model.scenarios !== undefined && h === 1) {
+    // hs/fhs over one day: the exact enumeration of the scenarios (the run's samples are those scenarios)
+    const e = enumeratedRisk(model, confidence);
+    return { var: e.var, es: e.es, kappa: (e.var + m) / sd, mean: m, sd, factorKappa: 0, residualKappa: 0, mixture: false, exact: true, components: e.components };
+  }
   if (usesTMixtureClosedForm(simulation)) {
     // t factors plus a normal residual: exact by the 1-D quadrature over the χ² mixing variable
     const nu = simulation.df;
@@ -104,7 +115,8 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
   const euler = sd > 0 ? (kappa * rootH) / sd : 0;
   return {
     var: -h * m + kappa * rootH * sd, es: -h * m + esKappa * rootH * sd, kappa, mean: m, sd,
-    factorKappa: euler, residualKappa: euler, exact: simulation.distribution !== 't' || h === 1, mixture: false,
+    // a sum of h resampled scenario days (hs/fhs) or of h t days has no closed form: the normal one approximates it
+    factorKappa: euler, residualKappa: euler, exact: h === 1 || (simulation.distribution !== 't' && model.scenarios === undefined), mixture: false,
   };
 }
 
@@ -134,7 +146,7 @@ export function reduceRisk(
   );
 
   const risk: Record<string, RiskLevel> = {};
-  const generator = new SampleGenerator(model, simulation);
+  const generator = samplerFor(model, simulation);
   for (const c of confidence) {
     const r = tailRanks(n, c);
     const a = merger.orderStatistic(r.lower);
@@ -154,8 +166,9 @@ export function reduceRisk(
       analyticVar: an.var,
       analyticEs: an.es,
       analytic: an.exact ? 'exact' : 'approximation',
-      standardError: (hi - lo) / (2 * 1.96),
-      ci95: [-hi, -lo],
+      // an enumeration (hs/fhs at one day) has no simulation error
+      standardError: simulation.exact ? 0 : (hi - lo) / (2 * 1.96),
+      ci95: simulation.exact ? [-quantile, -quantile] : [-hi, -lo],
     };
     if (options.value !== undefined) {
       level.varValue = options.value * level.var;
@@ -179,7 +192,7 @@ function attribute(
   confidence: number,
   merger: TailMerger,
   n: number,
-  generator: SampleGenerator,
+  generator: Sampler,
 ): Record<string, Component> {
   const k = model.factors.length;
   const h = simulation.horizon;
@@ -200,7 +213,7 @@ function attribute(
     for (let i = 0; i < k; i++) sb += model.cov[j][i] * model.beta[i];
     out[model.factors[j]] = {
       // the one-κ form keeps its historical operation order: the paper model's numbers stay bit-identical
-      componentVar: -h * model.beta[j] * model.mu[j] + (an.mixture ? an.factorKappa * model.beta[j] * sb : (an.kappa * rootH * model.beta[j] * sb) / an.sd),
+      componentVar: an.components ? an.components[j] : -h * model.beta[j] * model.mu[j] + (an.mixture ? an.factorKappa * model.beta[j] * sb : (an.kappa * rootH * model.beta[j] * sb) / an.sd),
       componentEs: -sums.factors[j].value() / esCount,
     };
   }

@@ -61,7 +61,7 @@ export function buildRunResult(
     ...fit,
     full: withoutResiduals(fit.full),
     final: withoutResiduals(fit.final),
-    model,
+    model: withoutScenarios(model),
     simulation,
     risk: reduced.risk,
     attribution: reduced.attribution,
@@ -72,6 +72,12 @@ export function buildRunResult(
   if (reduced.histogram !== undefined) result.histogram = reduced.histogram;
   result.transfer = reduced.transfer;
   return result;
+}
+
+/** The hs/fhs scenarios fed the shards; the run JSON keeps the model's β, μ, Σ (L·(k + 1) numbers are the input's). */
+export function withoutScenarios(model: FactorModel): FactorModel {
+  const { scenarios: _, ...rest } = model;
+  return rest;
 }
 
 /** The residual series served the model's s²; the run JSON keeps its summary (diagnostics, Q-Q), not 2·n numbers. */

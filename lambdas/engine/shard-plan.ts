@@ -1,7 +1,7 @@
 // How a run is cut into shards, and the return law pass 1's brackets come from (closed form, else a pilot).
 import { dailyMoments } from './return-moments.ts';
 import { BLOCK } from './rng.ts';
-import { SampleGenerator } from './sample-generator.ts';
+import { samplerFor } from './sampler.ts';
 import { planSelection, type ReturnLaw } from './selection.ts';
 import type { FactorModel, ShardDescriptor, SimulationSettings } from './types.ts';
 
@@ -46,9 +46,10 @@ export function pilotSamples(simulations: number): number {
 export function returnLaw(model: FactorModel, simulation: SimulationSettings): ReturnLaw {
   const { mean, variance } = dailyMoments(model, simulation);
   const h = simulation.horizon;
-  if (simulation.distribution === 'normal') return { kind: 'normal', mean: h * mean, sd: Math.sqrt(h * variance) };
+  // the scenario models (hs, fhs) are no normal law: their pilot is the run itself (all L scenarios at one day)
+  if (simulation.distribution === 'normal' && model.scenarios === undefined) return { kind: 'normal', mean: h * mean, sd: Math.sqrt(h * variance) };
   if (h === 1 && simulation.residual === 'none' && simulation.df !== null) return { kind: 't', mean, sd: Math.sqrt(variance), df: simulation.df };
   const pilot = new Float64Array(pilotSamples(simulation.simulations));
-  new SampleGenerator(model, simulation).fill(0, pilot.length, pilot);
+  samplerFor(model, simulation).fill(0, pilot.length, pilot);
   return { kind: 'pilot', sorted: pilot.sort() };
 }

@@ -3,7 +3,7 @@
 // return-moments.ts (re-exported here for their importers).
 import { ExactSum } from './exact-sum.ts';
 import { HISTOGRAM_BINS, histogramEdges } from './return-moments.ts';
-import { SampleGenerator } from './sample-generator.ts';
+import { samplerFor, type Sampler } from './sampler.ts';
 import { BandCollector, type PackedPartial } from './tail.ts';
 import type { AttributionSums, ShardDescriptor, ShardPartial } from './types.ts';
 
@@ -49,7 +49,7 @@ export function simulateShardPacked(d: ShardDescriptor, onProgress?: (done: numb
   const { start, end } = d;
   const n = end - start;
   if (!(n >= 1)) throw new RangeError(`shard ${d.shard}: empty range [${start}, ${end})`);
-  const gen = new SampleGenerator(d.model, d.simulation);
+  const gen = samplerFor(d.model, d.simulation);
   const bands = new BandCollector(d.selection);
   const bins = histogramEdges(d.model, d.simulation);
   const invWidth = 1 / bins.width;
@@ -94,7 +94,7 @@ export class Attribution {
   count = 0;
   private readonly f: Float64Array;
 
-  constructor(private readonly gen: SampleGenerator) {
+  constructor(private readonly gen: Sampler) {
     this.factors = Array.from({ length: gen.k }, () => new ExactSum());
     this.f = new Float64Array(gen.k);
   }

@@ -108,6 +108,12 @@ export interface FactorModel {
    * that screening dropped (VIX) and still move the selected factors through their conditional expectation.
    */
   universe?: { factors: string[]; mu: number[]; cov: number[][] };
+  /**
+   * hs/fhs only: the L equally likely scenario days, one column per factor (the pseudo-factor "residual" last); a day's
+   * return is Σ_j β_j·scenarios[j][s] (scenario-sampler.ts). μ and Σ are then the scenarios' own moments. Shards
+   * need them; the run JSON leaves them out (a function of the input file).
+   */
+  scenarios?: number[][];
 }
 
 export type Distribution = 'normal' | 't';
@@ -132,6 +138,13 @@ export interface SimulationSettings {
   parameters?: Record<string, number>;
   /** bootstrap replicates behind risk[level].bootstrapCi95 */
   bootstrap?: number;
+  /** scenario days of hs / fhs */
+  lookback?: number;
+  /**
+   * hs / fhs only: true when the risk numbers are the exact enumeration of the `lookback` scenarios (horizon 1: no
+   * Monte Carlo, simulations = lookback, standardError 0); false for h > 1 (iid resampling of whole scenario days)
+   */
+  exact?: boolean;
 }
 
 /**

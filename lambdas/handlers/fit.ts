@@ -11,7 +11,7 @@ import { runBacktestSetting } from '../engine/backtest/models.ts';
 import type { ModelComparison } from '../engine/backtest/compare.ts';
 import { planShards } from '../engine/simulate.ts';
 import type { Bootstrap } from '../engine/models/bootstrap.ts';
-import { checkRunnable, modelRunFor } from '../engine/models/run.ts';
+import { modelRunFor } from '../engine/models/run.ts';
 import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../engine/types.ts';
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
 import { RunAlreadyFinished } from '../contracts/errors.ts';
@@ -60,7 +60,6 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
 
   const t0 = performance.now();
   const settings = await loadSettings(run, deps);
-  checkRunnable(settings, `config/${portfolioId}.json`);
   const object = await deps.objects.openObject(input.bucket, input.key, input.versionId, input.etag);
   if (object.size > settings.maxFileBytes) {
     // the body is never read: end it, or its socket stays checked out of the client's pool

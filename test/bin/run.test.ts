@@ -35,6 +35,24 @@ describe('varstream run (child process)', () => {
     expect(html).toContain(`${(run.risk['0.99'].var * 100).toFixed(2)}%`);
   });
 
+  it('--model hs: the exact enumeration of the 250 scenario days (the reference forecast), no Monte Carlo; a too-long --lookback exits 2', async () => {
+    const fx = JSON.parse(readFileSync('test/fixtures/models/tech11.json', 'utf8'));
+    const { status, stdout } = await cli('run', ...IN_SAMPLE, '--model', 'hs', '--json');
+    expect(status).toBe(0);
+    const run = JSON.parse(stdout);
+    expect(run.simulation).toMatchObject({ model: 'hs', exact: true, lookback: 250, simulations: 250 });
+    for (const k of ['0.99', '0.975', '0.95']) {
+      // fixture day 0 (scripts/make_model_fixtures.py) is the day after the window
+      expect(Math.abs(run.risk[k].var / fx.models.hs.var[k][0] - 1)).toBeLessThan(1e-9);
+      expect(Math.abs(run.risk[k].es / fx.models.hs.es[k][0] - 1)).toBeLessThan(1e-9);
+    }
+    const text = await cli('run', ...IN_SAMPLE, '--model', 'hs');
+    expect(text.stdout).toContain('simulation: none, the exact enumeration of the 250 scenario days');
+    const long = await cli('run', ...IN_SAMPLE, '--model', 'hs', '--lookback', '5000');
+    expect(long.status).toBe(2);
+    expect(long.stderr.trim()).toMatch(/^[^\n]+:1:1: setting "lookback": 5000 days is longer than the \d+ days of history/);
+  });
+
   it('an unwritable report path exits 2 with one FILE:LINE:COLUMN line', async () => {
     const { status, stdout, stderr } = await cli('run', ...IN_SAMPLE, '--report', '/proc/varstream/report.html');
     expect(status).toBe(2);

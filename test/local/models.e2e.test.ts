@@ -1,6 +1,6 @@
 // The risk models through the local stack, from an upload: config/<portfolioId>.json {"model": "ewma"} ends SUCCEEDED
 // with the EWMA numbers (its analyticVar is forecastDay's ewma VaR for the day after the window, the CLI's JSON is the
-// same), a run asking for an enumeration model ends FAILED naming the setting, and POST /runs refuses a bad model (400).
+// same), hs/fhs runs end SUCCEEDED with their exact enumeration, and POST /runs refuses a bad model (400).
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,12 +67,50 @@ describe('models through the local stack', () => {
     expect(Math.abs(parts - run.risk!['0.99'].analyticVar)).toBeLessThan(1e-14);
   });
 
-  it('a config asking for hs in a run ends FAILED naming the setting; POST /runs refuses an unknown model with 400', async () => {
-    await put('config/hs11.json', JSON.stringify({ ...WINDOW, model: 'hs' }));
+  it('hs from an upload and fhs from POST /runs end SUCCEEDED with the exact enumeration; a too-long lookback ends FAILED naming it', async () => {
+    await put('config/hs11.json', JSON.stringify({ ...WINDOW, model: 'hs', shards: 3 }));
     const key = 'uploads/hs11/2024-04-30.csv';
     const record = await stack.waitForRun(stack.uploadRunId(key, await put(key, CSV)), 60_000);
-    expect(record.status).toBe('FAILED');
-    expect(record.error).toMatch(/^config\/hs11\.json:1:1: setting "model": "hs" is an exact one-day enumeration/);
+    expect(record.error).toBeUndefined();
+    expect(record.status).toBe('SUCCEEDED');
+    const run = (await (await fetch(`${stack.apiUrl}/runs/${record.runId}`)).json()) as RunRecord;
+    expect(run.simulation).toMatchObject({ model: 'hs', lookback: 250, simulations: 250, exact: true });
+    expect(run.model).not.toHaveProperty('scenarios');
+    const all = await readReturns(createReadStream('data/tech11.csv'), 'data/tech11.csv', { portfolio: 'portfolio', prices: false, log: false, end: WINDOW.end });
+    const history = historyOf(all, run.model!.factors.filter((f) => f !== 'residual'));
+    const fitted = fittedOf({ ...run.model!, factors: history.factorNames, beta: run.model!.beta.slice(0, -1) }, history, WINDOW.start, WINDOW.end);
+    const f = forecastDay('hs', history, fitted, { lambda: 0.94 }, [0.99, 0.975, 0.95]);
+    for (const c of ['0.99', '0.975', '0.95']) {
+      expect(Math.abs(run.risk![c].var / f.var[c] - 1)).toBeLessThan(1e-12);
+      expect(Math.abs(run.risk![c].es / f.es[c] - 1)).toBeLessThan(1e-12);
+      expect(run.risk![c].standardError).toBe(0);
+      const rows = Object.values(run.risk![c].attribution!);
+      expect(Math.abs(rows.reduce((s, a) => s + a.componentVar, 0) - run.risk![c].var)).toBeLessThan(1e-15);
+      expect(Math.abs(rows.reduce((s, a) => s + a.componentEs, 0) - run.risk![c].es)).toBeLessThan(1e-15);
+    }
+    const report = await (await fetch(`${stack.apiUrl}/runs/${record.runId}/report`)).text();
+    expect(report).toContain('model “hs”');
+
+    const post = await fetch(`${stack.apiUrl}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ portfolioId: 'hs11', key, settings: { model: 'fhs', lookback: 300 } }),
+    });
+    expect(post.status).toBe(202);
+    const fhs = await stack.waitForRun(((await post.json()) as { runId: string }).runId, 60_000);
+    expect(fhs.error).toBeUndefined();
+    expect(fhs.status).toBe('SUCCEEDED');
+    const g = forecastDay('fhs', history, fitted, { lambda: 0.94, lookback: 300 }, [0.99]);
+    expect(Math.abs(fhs.risk!['0.99'].var / g.var['0.99'] - 1)).toBeLessThan(1e-12);
+
+    await put('config/hs12.json', JSON.stringify({ ...WINDOW, model: 'hs', lookback: 5000 }));
+    const long = 'uploads/hs12/2024-04-30.csv';
+    const failed = await stack.waitForRun(stack.uploadRunId(long, await put(long, CSV)), 60_000);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatch(/setting "lookback": 5000 days is longer than/);
+  });
+
+  it('POST /runs refuses an unknown model or a bad lambda with 400 naming the key', async () => {
     const res = await fetch(`${stack.apiUrl}/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

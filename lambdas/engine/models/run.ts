@@ -9,13 +9,18 @@
 //   garch-t: the fit window's Σ and s² scaled by one factor to the GARCH variance σ²_t (the factor shares stay the
 //   window's); for h > 1 days the scale is the mean of the GARCH variance forecasts over the h days, and the days are
 //   drawn iid — an approximation of GARCH's path dependence, labelled as such (no exact multi-day form).
-// - hs, fhs: exact one-day enumerations (forecastDay); the run does not simulate them.
+// - hs, fhs: the model carries the L scenario days (model.scenarios: the factor columns, re-volatilized for fhs, and
+//   the residual as the pseudo-factor "residual"); scenario-sampler.ts draws from them. One day: the run's samples ARE
+//   the L scenarios (simulations = L, exact: true), so its VaR/ES are the enumeration forecastDay gives. h > 1 days:
+//   each sample sums h whole scenario days drawn iid from the seed's streams (exact: false).
 import type { Settings } from '../config.ts';
 import { InputError, type FactorModel, type FitResult, type ReturnsData, type RunResult, type SimulationSettings } from '../types.ts';
 import { bootstrapVar, type Bootstrap } from './bootstrap.ts';
 import { ewmaTDf } from './ewma-t.ts';
 import { garchVariance, scheduledGarch } from './garch-t.ts';
+import { fhsScenarios } from './fhs.ts';
 import { ewmaPath } from './history.ts';
+import { hsScenarios } from './hs.ts';
 import { windowT } from './student-t.ts';
 import { fittedOf, historyOf, modelOptions } from './index.ts';
 import type { FittedFactorModel, ModelHistory } from './types.ts';
@@ -30,15 +35,7 @@ export interface ModelRun {
 /** The pseudo-factor that carries the residual inside a t scale (ewma-t, garch-t); never a real factor (csv refuses it). */
 export const RESIDUAL_FACTOR = 'residual';
 
-/** Refuses what a run cannot do with this model, naming the setting (before anything is read). */
-export function checkRunnable(settings: Pick<Settings, 'model' | 'horizon'>, file = 'settings'): void {
-  if (settings.model === 'hs' || settings.model === 'fhs') {
-    throw new InputError(file, 1, 1, `setting "model": "${settings.model}" is an exact one-day enumeration for the backtest (varstream backtest --models); a run simulates normal, t, ewma, ewma-t or garch-t`);
-  }
-}
-
 export function prepareModelRun(settings: Settings, base: FactorModel, simulation: SimulationSettings, history: ModelHistory, fitted: FittedFactorModel): ModelRun {
-  checkRunnable(settings);
   const k = base.factors.length;
   const zeros = new Array<number>(k).fill(0);
   const sim: SimulationSettings = { ...simulation, model: settings.model };
@@ -90,9 +87,46 @@ export function prepareModelRun(settings: Settings, base: FactorModel, simulatio
         },
       };
     }
+    case 'hs':
+    case 'fhs': {
+      const options = modelOptions(settings);
+      const columns = settings.model === 'hs' ? hsScenarios(history, fitted, options) : fhsScenarios(history, fitted, options);
+      const L = columns[0].length;
+      const oneDay = settings.horizon === 1;
+      return {
+        model: scenarioModel(base, columns),
+        simulation: {
+          ...sim, simulations: oneDay ? L : sim.simulations, distribution: 'normal', df: null, residual: 'none', intercept: false,
+          ...(settings.model === 'fhs' ? { lambda: settings.lambda } : {}), lookback: L, exact: oneDay,
+        },
+      };
+    }
     default:
       throw new InputError('settings', 1, 1, `setting "model": "${settings.model}" cannot be simulated`);
   }
+}
+
+/** The scenario model of hs/fhs: the columns (factors, then the residual) with their own mean and covariance (L − 1). */
+function scenarioModel(base: FactorModel, columns: Float64Array[]): FactorModel {
+  const L = columns[0].length;
+  const m = columns.length;
+  const mu = columns.map((c) => c.reduce((a, b) => a + b, 0) / L);
+  const cov = Array.from({ length: m }, (_, a) =>
+    Array.from({ length: m }, (_, b) => {
+      let s = 0;
+      for (let t = 0; t < L; t++) s += (columns[a][t] - mu[a]) * (columns[b][t] - mu[b]);
+      return s / (L - 1);
+    }),
+  );
+  return {
+    ...base,
+    factors: [...base.factors, RESIDUAL_FACTOR],
+    beta: [...base.beta, 1],
+    mu,
+    cov,
+    residualVariance: cov[m - 1][m - 1],
+    scenarios: columns.map((c) => Array.from(c)),
+  };
 }
 
 /** Zero-mean factors with covariance cov plus the pseudo-factor "residual" (β 1, variance v, uncorrelated). */
@@ -116,7 +150,6 @@ export async function modelRunFor(
   settings: Settings, fit: FitResult, base: FactorModel, simulation: SimulationSettings,
   readHistory: (end: string) => Promise<ReturnsData>, window: ReturnsData,
 ): Promise<ModelRun> {
-  checkRunnable(settings);
   let history: ModelHistory;
   let run: ModelRun;
   if (settings.model === 'normal') {

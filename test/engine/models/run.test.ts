@@ -6,6 +6,7 @@ import { forecastDay } from '../../../lambdas/engine/models/index.ts';
 import { bootstrapVar } from '../../../lambdas/engine/models/bootstrap.ts';
 import { prepareModelRun } from '../../../lambdas/engine/models/run.ts';
 import { analyticRisk, reduceRisk } from '../../../lambdas/engine/risk.ts';
+import { scenarioReturns, ScenarioSampler } from '../../../lambdas/engine/scenario-sampler.ts';
 import { simulationSettings } from '../../../lambdas/engine/run.ts';
 import { planShards, simulateShardPacked } from '../../../lambdas/engine/simulate.ts';
 import { neededTail, TailMerger } from '../../../lambdas/engine/tail.ts';
@@ -101,5 +102,68 @@ describe('bootstrap of the VaR (iid rows of the fit window, percentile interval)
     // ewma keeps the history's order: only β, α, s² vary, so its interval is narrower than the static model's here
     const e = bootstrapVar('ewma', h, fitted, options, [0.99], 100, 5);
     expect(e.ci95['0.99'][1] - e.ci95['0.99'][0]).toBeLessThan(a.ci95['0.99'][1] - a.ci95['0.99'][0]);
+  });
+});
+
+describe('hs and fhs in the run: exact enumerations through the same shards and tail merge', () => {
+  const sum = (rows: Record<string, { componentVar: number; componentEs: number }>, key: 'componentVar' | 'componentEs') =>
+    Object.values(rows).reduce((s, a) => s + a[key], 0);
+
+  for (const [name, L] of [['hs', 250], ['fhs', 500]] as const) {
+    it(`${name}, one day: samples = the ${L} scenarios; VaR/ES = the numpy/scipy reference (1e-9), components sum to them, any shard count`, async () => {
+      const { fx, model, simulation } = await prepared(name);
+      expect(simulation).toMatchObject({ model: name, simulations: L, lookback: L, exact: true, residual: 'none' });
+      expect(model.factors).toEqual([...fx.factors, 'residual']);
+      const one = monteCarlo(model, simulation);
+      const split = monteCarlo(model, { ...simulation, shards: 7 });
+      expect(split.risk).toEqual(one.risk);
+      for (const c of LEVELS) {
+        const k = String(c);
+        const r = one.risk[k];
+        // fixture day 0 is the day after the fit window: the day this run forecasts
+        expectRelative(r.var, fx.models[name].var[k][0], 1e-9, `${name} VaR ${k}`);
+        expectRelative(r.es, fx.models[name].es[k][0], 1e-9, `${name} ES ${k}`);
+        expect(r.analytic).toBe('exact');
+        expect(r.analyticVar).toBe(r.var);
+        expect(r.analyticEs).toBe(r.es);
+        expect(r.standardError).toBe(0);
+        expect(r.ci95).toEqual([r.var, r.var]);
+        expect(Object.keys(r.attribution!)).toEqual([...fx.factors, 'residual']);
+        expect(Math.abs(sum(r.attribution!, 'componentVar') - r.var)).toBeLessThan(1e-15);
+        expect(Math.abs(sum(r.attribution!, 'componentEs') - r.es)).toBeLessThan(1e-15);
+      }
+      const counts = one.histogram!.counts.reduce((a, b) => a + b, 0);
+      expect(counts).toBe(L);
+    });
+  }
+
+  it('fhs over 10 days: sums of 10 whole scenario days drawn iid from the seed; no closed form; split-invariant; mean and variance h× the day', async () => {
+    const { model, simulation } = await prepared('fhs', { horizon: 10, simulations: 40_000 });
+    expect(simulation).toMatchObject({ simulations: 40_000, exact: false, horizon: 10 });
+    const one = monteCarlo(model, simulation);
+    expect(monteCarlo(model, { ...simulation, shards: 5 }).risk).toEqual(one.risk);
+    const r = one.risk['0.99'];
+    expect(r.analytic).toBe('approximation');
+    expect(r.standardError).toBeGreaterThan(0);
+    expect(Math.abs(sum(r.attribution!, 'componentEs') - r.es)).toBeLessThan(1e-14);
+    // the resampled sum's first two moments are h times the scenarios' (L-weighted, not L − 1): the law of iid sums
+    const x = scenarioReturns(model.scenarios!, model.beta);
+    const L = x.length;
+    const m = x.reduce((a, b) => a + b, 0) / L;
+    const v = x.reduce((a, b) => a + (b - m) ** 2, 0) / L;
+    const sampler = new ScenarioSampler(model, simulation);
+    let s1 = 0;
+    let s2 = 0;
+    const n = simulation.simulations;
+    for (let i = 0; i < n; i++) {
+      const y = sampler.value(i);
+      s1 += y;
+      s2 += y * y;
+    }
+    const mean = s1 / n;
+    const variance = s2 / n - mean * mean;
+    expect(Math.abs(mean - 10 * m)).toBeLessThan(4 * Math.sqrt((10 * v) / n));
+    // sd of a sample variance ≈ σ²·sqrt(2/n) for near-normal 10-day sums; 5 of them is generous yet catches h·v vs v
+    expect(Math.abs(variance / (10 * v) - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
   });
 });
