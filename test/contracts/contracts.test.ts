@@ -1,7 +1,7 @@
 // The shared contracts: the POST /runs schema and the API Gateway model made from it, the handlers' environment, and
 // the error classes' names and payloads.
 import { describe, expect, it } from 'vitest';
-import { parseHandlerEnv } from '../../lambdas/contracts/env.ts';
+import { parseHandlerEnv, parseLocalEnv } from '../../lambdas/contracts/env.ts';
 import { ConfigError, InputError, RunAlreadyFinished, StoredDataError, VarstreamError } from '../../lambdas/contracts/errors.ts';
 import { MAX_INLINE_CSV_BYTES, parseRunRequest, runRequestJsonSchema } from '../../lambdas/contracts/run-request.ts';
 
@@ -91,6 +91,61 @@ describe('handler environment', () => {
     ]);
     const bad = thrown({ ...env, VARSTREAM_INLINE_SHARD_LIMIT: '2.5' });
     expect([bad.payload.variable, bad.message]).toEqual(['VARSTREAM_INLINE_SHARD_LIMIT', 'VARSTREAM_INLINE_SHARD_LIMIT must be a positive integer, got "2.5"']);
+  });
+});
+
+describe('local stack environment', () => {
+  it('reads every variable, with the defaults of `npm start`; empty means unset, but an empty portfolio list is a list', () => {
+    expect(parseLocalEnv({})).toEqual({
+      dataDir: '.varstream',
+      bucket: 'varstream-local',
+      table: 'varstream-runs',
+      apiPort: 3000,
+      s3Port: 4569,
+      dynamodbPort: 4567,
+      workers: undefined,
+      runTimeoutMs: undefined,
+      portfolios: undefined,
+      logLevel: undefined,
+    });
+    const env = {
+      VARSTREAM_DATA_DIR: '/tmp/v',
+      VARSTREAM_TABLE: 't',
+      VARSTREAM_API_PORT: '0',
+      VARSTREAM_S3_PORT: '65535',
+      VARSTREAM_DYNAMODB_PORT: '',
+      VARSTREAM_WORKERS: '3',
+      VARSTREAM_RUN_TIMEOUT_MS: '60000',
+      VARSTREAM_PORTFOLIOS: '',
+      VARSTREAM_LOG_LEVEL: 'DEBUG',
+    };
+    expect(parseLocalEnv(env)).toMatchObject({
+      dataDir: '/tmp/v',
+      table: 't',
+      apiPort: 0,
+      s3Port: 65535,
+      dynamodbPort: 4567,
+      workers: 3,
+      runTimeoutMs: 60_000,
+      portfolios: [],
+      logLevel: 'DEBUG',
+    });
+  });
+  it.each([
+    ['VARSTREAM_API_PORT', '65536', 'VARSTREAM_API_PORT=65536: expected a port number (0 = any free port)'],
+    ['VARSTREAM_S3_PORT', 'http', 'VARSTREAM_S3_PORT=http: expected a port number (0 = any free port)'],
+    ['VARSTREAM_DYNAMODB_PORT', '-1', 'VARSTREAM_DYNAMODB_PORT=-1: expected a port number (0 = any free port)'],
+    ['VARSTREAM_WORKERS', '0', 'VARSTREAM_WORKERS=0: expected an integer ≥ 1'],
+    ['VARSTREAM_RUN_TIMEOUT_MS', '1.5', 'VARSTREAM_RUN_TIMEOUT_MS=1.5: expected a number of milliseconds ≥ 1'],
+  ])('%s=%s is a ConfigError naming it', (variable, value, message) => {
+    let error: unknown;
+    try {
+      parseLocalEnv({ [variable]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([(error as ConfigError).payload.variable, (error as ConfigError).message]).toEqual([variable, message]);
   });
 });
 
