@@ -47,7 +47,8 @@ export class InputError extends VarstreamError<InputErrorPayload> {
 }
 
 /**
- * The deployment's own settings are wrong (a VARSTREAM_* variable): the operator's problem, not the user's.
+ * The deployment's own settings are wrong (a VARSTREAM_* variable, or a cdk.json setting such as `scheduleCron`): the
+ * operator's problem, not the user's. `variable` names the setting.
  *
  * @example new ConfigError('VARSTREAM_TABLE', 'environment variable VARSTREAM_TABLE is not set').payload.variable
  */

@@ -2,35 +2,48 @@
 // evaluated by croner in UTC (EventBridge schedules are UTC).
 import { readFileSync } from 'node:fs';
 import { Cron } from 'croner';
+import { ConfigError } from '../contracts/errors.ts';
 
 export interface CronerSchedule {
   pattern: string;
   options: { timezone: 'UTC'; alternativeWeekdays: boolean };
 }
 
+/** The setting the expression comes from (cdk.json's context, or the stack's option): what a refusal names. */
+const SETTING = 'scheduleCron';
+
+const refuse = (expression: string, why: string, cause?: unknown) => new ConfigError(SETTING, `${SETTING} "${expression}": ${why}`, { cause });
+
 /**
  * `cron(min hour day-of-month month day-of-week year)` → croner's 7-part pattern (seconds first). EventBridge numbers
  * weekdays 1 = SUN … 7 = SAT (croner's Quartz mode) and writes `?` for "no specific value" (croner reads `?` as
- * "now", so it becomes `*`). `rate(n minutes|hours|days)` becomes the equivalent cron.
+ * "now", so it becomes `*`). `rate(n minutes|hours|days)` becomes the equivalent cron. A malformed expression, or a
+ * field croner refuses, is a ConfigError naming `scheduleCron`.
  */
 export function toCroner(expression: string): CronerSchedule {
   const options = { timezone: 'UTC' as const, alternativeWeekdays: true };
   const cron = /^cron\((.+)\)$/.exec(expression.trim());
   if (cron) {
     const fields = cron[1].trim().split(/\s+/);
-    if (fields.length !== 6) throw new Error(`schedule "${expression}": cron() needs 6 fields, got ${fields.length}`);
-    return { pattern: ['0', ...fields.map((f) => (f === '?' ? '*' : f))].join(' '), options };
+    if (fields.length !== 6) throw refuse(expression, `cron() needs 6 fields, got ${fields.length}`);
+    const pattern = ['0', ...fields.map((f) => (f === '?' ? '*' : f))].join(' ');
+    try {
+      new Cron(pattern, { ...options, paused: true }).stop();
+    } catch (e) {
+      throw refuse(expression, (e as Error).message, e);
+    }
+    return { pattern, options };
   }
   const rate = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
   if (rate) {
     const n = Number(rate[1]);
-    if (n < 1) throw new Error(`schedule "${expression}": rate must be at least 1`);
+    if (n < 1) throw refuse(expression, 'rate must be at least 1');
     const every = (x: number) => (x === 1 ? '*' : `*/${x}`);
     const unit = rate[2].replace(/s$/, '');
     const pattern = unit === 'minute' ? `0 ${every(n)} * * * * *` : unit === 'hour' ? `0 0 ${every(n)} * * * *` : `0 0 0 ${every(n)} * * *`;
     return { pattern, options };
   }
-  throw new Error(`schedule "${expression}": expected cron(...) or rate(...)`);
+  throw refuse(expression, 'expected cron(...) or rate(...)');
 }
 
 /** Starts a job on the EventBridge expression; `unref` so a schedule alone never keeps the process alive. */

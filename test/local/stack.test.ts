@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
 import { makeS3Client } from '../../lambdas/adapters/clients.ts';
+import { ConfigError } from '../../lambdas/contracts/errors.ts';
 import { uploadRunId } from '../../lambdas/contracts/run-ids.ts';
 import { optionsFromEnv } from '../../lambdas/local/options.ts';
 import { toObjectCreated } from '../../lambdas/local/s3-events.ts';
@@ -52,8 +53,22 @@ describe('schedule: EventBridge expressions on croner (UTC)', () => {
   it('rate(...) expressions and refusals', () => {
     expect(nextRuns('rate(15 minutes)', 3, '2024-05-04T10:01:00Z')).toEqual(['2024-05-04T10:15:00.000Z', '2024-05-04T10:30:00.000Z', '2024-05-04T10:45:00.000Z']);
     expect(nextRuns('rate(1 hour)', 2, '2024-05-04T10:01:00Z')).toEqual(['2024-05-04T11:00:00.000Z', '2024-05-04T12:00:00.000Z']);
-    expect(() => toCroner('cron(0 22 * *)')).toThrow(/6 fields/);
-    expect(() => toCroner('every day')).toThrow(/cron\(\.\.\.\) or rate/);
+  });
+
+  it.each([
+    ['cron(0 22 * *)', 'scheduleCron "cron(0 22 * *)": cron() needs 6 fields, got 4'],
+    ['every day', 'scheduleCron "every day": expected cron(...) or rate(...)'],
+    ['rate(0 minutes)', 'scheduleCron "rate(0 minutes)": rate must be at least 1'],
+    ['cron(99 22 ? * MON-FRI *)', 'scheduleCron "cron(99 22 ? * MON-FRI *)": CronPattern: Invalid value for minute: 99'],
+  ])('%s is refused with a ConfigError naming scheduleCron', (expression, message) => {
+    let error: unknown;
+    try {
+      toCroner(expression);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([(error as ConfigError).payload.variable, (error as ConfigError).message]).toEqual(['scheduleCron', message]);
   });
 });
 
