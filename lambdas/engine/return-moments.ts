@@ -1,4 +1,5 @@
 // The simulated day's closed-form mean and variance, and the run's histogram bins built from them.
+import { horizonVarianceFactor } from './garch-path.ts';
 import type { FactorModel, SimulationSettings } from './types.ts';
 
 /** Mean and variance of one simulated day: βᵀμ (+ α with intercept), βᵀΣβ (+ s² with residual normal). */
@@ -27,7 +28,7 @@ export const HISTOGRAM_BINS = 100;
 export function histogramEdges(model: FactorModel, simulation: SimulationSettings): { lo: number; width: number; edges: number[] } {
   const { mean, variance } = dailyMoments(model, simulation);
   const h = simulation.horizon;
-  let sd = Math.sqrt(h * variance);
+  let sd = Math.sqrt(horizonVarianceFactor(simulation) * variance);
   if (!(sd > 0)) sd = 1e-12; // degenerate model: keep the bins finite and distinct
   const lo = h * mean - 6 * sd;
   const width = (12 * sd) / HISTOGRAM_BINS;

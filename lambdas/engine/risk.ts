@@ -26,6 +26,7 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import normalPdf from '@stdlib/stats-base-dists-normal-pdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { usesStudentTClosedForm, usesTMixtureClosedForm } from './closed-form.ts';
+import { horizonVarianceFactor } from './garch-path.ts';
 import { mixtureRisk } from './models/t-mixture.ts';
 import { selectExactly } from './selection.ts';
 import { samplerFor, type Sampler } from './sampler.ts';
@@ -111,7 +112,7 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
     kappa = -zq;
     esKappa = normalPdf(zq, 0, 1) / q;
   }
-  const rootH = Math.sqrt(h);
+  const rootH = Math.sqrt(horizonVarianceFactor(simulation));
   const euler = sd > 0 ? (kappa * rootH) / sd : 0;
   return {
     var: -h * m + kappa * rootH * sd, es: -h * m + esKappa * rootH * sd, kappa, mean: m, sd,
@@ -197,7 +198,7 @@ function attribute(
   const k = model.factors.length;
   const h = simulation.horizon;
   const an = analyticRisk(model, simulation, confidence);
-  const rootH = Math.sqrt(h);
+  const rootH = Math.sqrt(horizonVarianceFactor(simulation));
   const out: Record<string, Component> = {};
   const { esCount } = tailRanks(n, confidence);
   // the shards summed their samples below the level's bracket; the bracket's own ES samples are decomposed here

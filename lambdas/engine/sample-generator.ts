@@ -17,7 +17,11 @@
 // them, so the hot loop never touches it. Days are summed in order.
 // With distribution 't' the factors are multivariate Student-t with covariance Σ (one W per day shared by all
 // factors); the residual ε stays normal N(0, s²) — the regression's s² is not a t scale.
+// garch-t over h > 1 days (garch-path.ts): the same draws in the same order; day d's t scale is then multiplied by
+// σ_d/σ_1 from the sample's own simulated previous days (exactly 1 on day 1). It runs through value(), never the
+// normal hot loop.
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { garchPathOf, type GarchPath } from './garch-path.ts';
 import { BLOCK, SampleStream, ZK, ZW } from './rng.ts';
 import type { FactorModel, SimulationSettings } from './types.ts';
 
@@ -41,6 +45,8 @@ export class SampleGenerator {
   readonly c: number;
   readonly residualSd: number;
   readonly df: number;
+  /** garch-t over h > 1 days: the variance path day d's scale follows */
+  private readonly path: GarchPath | undefined;
   /** the block streams (hot-loop draws) and the per-sample streams (the orthogonal u's) */
   readonly stream: SampleStream;
   readonly orthogonal: SampleStream;
@@ -86,6 +92,8 @@ export class SampleGenerator {
     } else this.df = 0;
     const h = simulation.horizon;
     if (!Number.isInteger(h) || h < 1) throw new Error('horizon must be a positive integer');
+    this.path = garchPathOf(simulation, this.norm * this.norm);
+    if (this.path !== undefined && this.df === 0) throw new Error('a GARCH path needs distribution t');
     this.stream = new SampleStream(simulation.seed);
     this.orthogonal = new SampleStream(simulation.seed);
     this.zR = new Float64Array(h);
@@ -102,10 +110,13 @@ export class SampleGenerator {
     const h = this.simulation.horizon;
     const df = this.df;
     const sd = this.residualSd;
+    const path = this.path;
+    path?.start();
     let r = 0;
     for (let d = 0; d < h; d++) {
       let x = norm * s.normal();
       if (df > 0) x *= Math.sqrt((df - 2) / s.chiSquare(df));
+      if (path !== undefined) x *= path.next(x);
       r += this.c + x;
       if (sd > 0) r += sd * s.normal();
     }
@@ -182,10 +193,13 @@ export class SampleGenerator {
     const s = this.stream;
     const { df, residualSd, zR, scale } = this;
     const h = this.simulation.horizon;
+    const path = this.path;
+    path?.start();
     let residual = 0;
     for (let d = 0; d < h; d++) {
       zR[d] = s.normal();
       scale[d] = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
+      if (path !== undefined) scale[d] *= path.next(this.norm * zR[d] * scale[d]);
       if (residualSd > 0) residual += residualSd * s.normal();
     }
     this.cursor++;

@@ -7,8 +7,8 @@
 // - ewma-t, garch-t: the whole day is σ·unit-variance t, so the residual joins the t scale as a pseudo-factor named
 //   "residual" (β = 1, variance v_t, uncorrelated) and the simulation has no separate residual. ewma-t: Σ_t, v_t.
 //   garch-t: the fit window's Σ and s² scaled by one factor to the GARCH variance σ²_t (the factor shares stay the
-//   window's); for h > 1 days the scale is the mean of the GARCH variance forecasts over the h days, and the days are
-//   drawn iid — an approximation of GARCH's path dependence, labelled as such (no exact multi-day form).
+//   window's); for h > 1 days each sample follows its own GARCH path from σ²_t (garch-path.ts: day d's variance from
+//   the sample's simulated day d − 1), so the parameters travel in simulation.parameters.
 // - hs, fhs: the model carries the L scenario days (model.scenarios: the factor columns, re-volatilized for fhs, and
 //   the residual as the pseudo-factor "residual"); scenario-sampler.ts draws from them. One day: the run's samples ARE
 //   the L scenarios (simulations = L, exact: true), so its VaR/ES are the enumeration forecastDay gives. h > 1 days:
@@ -69,16 +69,10 @@ export function prepareModelRun(settings: Settings, base: FactorModel, simulatio
     }
     case 'garch-t': {
       const { fit, x } = scheduledGarch(history, fitted, settings.df);
-      const h = settings.horizon;
       const next = garchVariance(x, fit);
-      const persistence = fit.alpha + fit.beta;
-      const longRun = fit.omega / (1 - persistence);
-      let mean = 0;
-      for (let d = 0; d < h; d++) mean += longRun + persistence ** d * (next - longRun);
-      mean /= h;
       let window = base.residualVariance;
       for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) window += base.beta[i] * base.cov[i][j] * base.beta[j];
-      const g = mean / window;
+      const g = next / window;
       return {
         model: withResidualFactor(base, base.cov.map((r) => r.map((v) => g * v)), g * base.residualVariance),
         simulation: {
