@@ -12,6 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { failInputSchema, reduceInputSchema, reduceRefSchema, stateFields } from '../lambdas/contracts/steps.ts';
 import { acknowledge, logicalId } from './nag.ts';
 import { ENV, type Compute } from './compute.ts';
 
@@ -80,13 +81,7 @@ export class Pipeline extends Construct {
       'RecordFailure',
       compute.fail,
       'Write FAILED with the error message (conditional: never overwrites a finished run)',
-      sfn.TaskInput.fromObject({
-        'runId.$': '$.runId',
-        'portfolioId.$': '$.portfolioId',
-        'input.$': '$.input',
-        'createdAt.$': '$.createdAt',
-        'error.$': '$.error',
-      }),
+      sfn.TaskInput.fromObject(stateFields(failInputSchema)),
       // Fail's answer is dropped: RunFailed reads the Catch's $.error (the user's Error and Cause) from the state
       sfn.JsonPath.DISCARD,
     );
@@ -125,22 +120,14 @@ export class Pipeline extends Construct {
 
     const reduce = invoke('Reduce', compute.reduce, 'Merge tails, VaR/ES, attribution, stress; writes SUCCEEDED');
     reduce.addCatch(recordFailure, catchAll);
-    // Reduce's input drops the descriptors (they can be 100s of KB), keeps what it needs
-    const reduceFields = {
-      'runId.$': '$.runId',
-      'portfolioId.$': '$.portfolioId',
-      'input.$': '$.input',
-      'createdAt.$': '$.createdAt',
-      'shardCount.$': '$.shardCount',
-      'context.$': '$.context',
-    };
+    // Reduce's input drops the descriptors (they can be 100s of KB), keeps what it needs: the fields of its schema
     const reduceInput = new sfn.Pass(this, 'ReduceInput', {
       comment: 'Keep only what Reduce needs',
-      parameters: { ...reduceFields, 'partials.$': '$.partials' },
+      parameters: stateFields(reduceInputSchema),
     });
     const reduceInputDistributed = new sfn.Pass(this, 'ReduceInputDistributed', {
       comment: 'Partials are in S3 under partials/<runId>/',
-      parameters: reduceFields,
+      parameters: stateFields(reduceRefSchema),
     });
     reduceInput.next(reduce);
     reduceInputDistributed.next(reduce);

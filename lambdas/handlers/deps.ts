@@ -6,7 +6,7 @@ import { makeIdempotencyStore, type IdempotencyStore } from '../adapters/idempot
 import { sfnStarter } from '../adapters/step-functions.ts';
 import { parseHandlerEnv } from '../contracts/env.ts';
 import { ConfigError } from '../contracts/errors.ts';
-import type { RunInput } from './contracts.ts';
+import type { RunInput } from '../contracts/steps.ts';
 
 export interface Deps {
   /** the uploads bucket (partials, results, inline uploads go here) */

@@ -4,7 +4,7 @@
 // FAILED run is never overwritten.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { FailInput, RunInput } from './contracts.ts';
+import type { FailInput, RunInput } from '../contracts/steps.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
 /** The message of a Step Functions error: a Lambda error's Cause is JSON with errorMessage; others are plain text. */

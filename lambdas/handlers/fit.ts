@@ -12,12 +12,14 @@ import type { ModelComparison } from '../engine/backtest/compare.ts';
 import { planShards } from '../engine/simulate.ts';
 import type { Bootstrap } from '../engine/models/bootstrap.ts';
 import { modelRunFor } from '../engine/models/run.ts';
-import { InputError, type FactorModel, type FitResult, type SimulationSettings } from '../engine/types.ts';
+import { InputError, type FactorModel, type FitResult, type ShardDescriptor, type SimulationSettings } from '../engine/types.ts';
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
 import { RunAlreadyFinished } from '../contracts/errors.ts';
 import type { Timings } from '../contracts/run.ts';
 import { HISTORY_RETURNS } from '../report/history-entry.ts';
-import { contextKey, descriptorsKey, recordRunning, type FitOutput, type RunInput } from './contracts.ts';
+import { contextKey, descriptorsKey } from '../contracts/keys.ts';
+import type { FitOutput, RunInput } from '../contracts/steps.ts';
+import { recordRunning } from './record-running.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
 /** Fit → Reduce hand-over, stored as JSON at partials/<runId>/context.json. */
@@ -52,7 +54,7 @@ export async function loadSettings(run: RunInput, deps: Pick<Deps, 'bucket' | 'o
   return text === undefined ? parseSettings(overrides, 'settings') : parseSettingsJson(text, configFile, overrides);
 }
 
-export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'inlineShardLimit' | 'logger'>): Promise<FitOutput> {
+export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'inlineShardLimit' | 'logger'>): Promise<FitOutput<ShardDescriptor>> {
   const run = normalizeRunInput(event);
   const { runId, portfolioId, input, createdAt } = run;
   const { created, record } = await recordRunning(run, deps.runs);
@@ -93,13 +95,14 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
   const context: FitContext = { fit: lean, model, settings, simulation, timings, returns, ...(bootstrap ? { bootstrap } : {}), ...(backtest ? { backtest } : {}) };
   const ctxKey = contextKey(runId);
   await deps.objects.putText(deps.bucket, ctxKey, JSON.stringify(context), 'application/json');
-  const out: FitOutput = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, context: ctxKey };
+  const ref = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, context: ctxKey };
   const text = JSON.stringify(descriptors);
+  let out: FitOutput<ShardDescriptor>;
   if (descriptors.length > deps.inlineShardLimit || Buffer.byteLength(text) > INLINE_DESCRIPTORS_BYTES) {
-    out.descriptorsKey = descriptorsKey(runId);
+    out = { ...ref, descriptorsKey: descriptorsKey(runId) };
     await deps.objects.putText(deps.bucket, out.descriptorsKey, text, 'application/json');
   } else {
-    out.descriptors = descriptors;
+    out = { ...ref, descriptors };
   }
   deps.logger.info('fitted', { observations: fit.observations, selected: fit.selected, shards: descriptors.length, readMs: t1 - t0, fitMs: t2 - t1 });
   return out;

@@ -5,7 +5,7 @@ import { isPortfolioId } from '../contracts/run-ids.ts';
 import { renderHistory } from '../report/history.ts';
 import type { HistoryEntry } from '../report/history-entry.ts';
 import { renderIndex } from '../report/portfolio-index.ts';
-import { historyEntryKey, historyPageKey, historyPath, reportPath } from './contracts.ts';
+import { historyEntryKey, historyPageKey, historyPath, reportPath } from '../contracts/keys.ts';
 import type { Deps } from './deps.ts';
 
 /** Runs a history page shows at most (the newest). */

@@ -11,7 +11,8 @@ import { buildRunResult, simulateAndReduce } from '../engine/run.ts';
 import { withBootstrap } from '../engine/models/run.ts';
 import type { ShardPartial } from '../engine/types.ts';
 import { riskAt } from '../adapters/run-store.ts';
-import { partialKey, reportKey, type ReduceInput } from './contracts.ts';
+import { partialKey, reportKey } from '../contracts/keys.ts';
+import type { ReduceInput } from '../contracts/steps.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 import { previousEntry, writeHistory } from './history.ts';
 import type { FitContext } from './fit.ts';
@@ -19,7 +20,7 @@ import type { FitContext } from './fit.ts';
 /** S3 reads in flight at once while fetching partials. */
 const FETCH_CONCURRENCY = 16;
 
-export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<{ runId: string; status: 'SUCCEEDED'; recorded: boolean; var99?: number; es99?: number; reportKey?: string }> {
+export async function reduceStep(event: ReduceInput<ShardPartial>, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<{ runId: string; status: 'SUCCEEDED'; recorded: boolean; var99?: number; es99?: number; reportKey?: string }> {
   const t0 = performance.now();
   const ctx = await deps.objects.getJson<FitContext>(deps.bucket, event.context);
   if (!ctx) throw new StoredDataError(event.context, `run ${event.runId}: missing fit context ${event.context}`);
@@ -60,45 +61,44 @@ export async function reduceStep(event: ReduceInput, deps: Pick<Deps, 'bucket' |
  * A report that cannot be written never fails a run whose numbers are done: the run is SUCCEEDED without reportKey.
  */
 async function writeReport(
-  event: ReduceInput,
+  event: ReduceInput<ShardPartial>,
   result: ReturnType<typeof buildRunResult>,
   settings: FitContext['settings'],
   previous: PreviousRun | undefined,
   deps: Pick<Deps, 'bucket' | 'objects' | 'logger'>,
 ): Promise<string | undefined> {
   const key = reportKey(event.runId);
-  try {
+  return orWarn('report not written', deps, async () => {
     const subject = { portfolioId: event.portfolioId, runId: event.runId, input: event.input, createdAt: event.createdAt, settings, ...(previous ? { previous } : {}) };
     await deps.objects.putText(deps.bucket, key, renderReport(result, { subject }), 'text/html; charset=utf-8');
     return key;
-  } catch (e) {
-    deps.logger.warn('report not written', { error: (e as Error).message });
-    return undefined;
-  }
+  });
 }
 
 /** The portfolio's previous successful run for the report's change column; none when it cannot be read. */
-async function findPrevious(event: ReduceInput, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<PreviousRun | undefined> {
-  try {
+async function findPrevious(event: ReduceInput<ShardPartial>, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<PreviousRun | undefined> {
+  return orWarn('previous run not read', deps, async () => {
     const e = await previousEntry(event.portfolioId, event.runId, event.createdAt, deps);
     return e ? { runId: e.runId, createdAt: e.createdAt, window: e.window, risk: e.risk } : undefined;
-  } catch (e) {
-    deps.logger.warn('previous run not read', { error: (e as Error).message });
-    return undefined;
-  }
+  });
 }
 
 /** The history page is a view: failing to write it is logged, and the run stays SUCCEEDED. */
-async function writeHistoryLogged(entry: HistoryEntry, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<string | undefined> {
+function writeHistoryLogged(entry: HistoryEntry, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<string | undefined> {
+  return orWarn('history not written', deps, () => writeHistory(entry, deps));
+}
+
+/** The views around a finished run (report, history, the previous run) never fail it: a failure is a warning. */
+async function orWarn<T>(what: string, deps: Pick<Deps, 'logger'>, work: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await writeHistory(entry, deps);
+    return await work();
   } catch (e) {
-    deps.logger.warn('history not written', { error: (e as Error).message });
+    deps.logger.warn(what, { error: (e as Error).message });
     return undefined;
   }
 }
 
-export const handler = middy(async (event: ReduceInput) => {
+export const handler = middy(async (event: ReduceInput<ShardPartial>) => {
   logger.appendKeys({ runId: event.runId });
   return reduceStep(event, depsFromEnv());
 }).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -6,10 +6,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { partialToMessage } from '../engine/partial-codec.ts';
 import { simulateShardPacked } from '../engine/simulate.ts';
 import type { ShardDescriptor, ShardPartial } from '../engine/types.ts';
-import { partialBinKey, partialKey, type SimulateInput } from './contracts.ts';
+import { partialBinKey, partialKey } from '../contracts/keys.ts';
+import type { SimulateInput } from '../contracts/steps.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
-export async function simulateStep(event: SimulateInput | ShardDescriptor, deps: Pick<Deps, 'bucket' | 'objects' | 'logger'>): Promise<ShardPartial | { shard: number; key: string }> {
+export async function simulateStep(event: SimulateInput<ShardDescriptor> | ShardDescriptor, deps: Pick<Deps, 'bucket' | 'objects' | 'logger'>): Promise<ShardPartial | { shard: number; key: string }> {
   const d = 'descriptor' in event ? event.descriptor : event;
   const persist = 'descriptor' in event && event.persist === true;
   const runId = d.runId ?? 'adhoc';
@@ -23,7 +24,7 @@ export async function simulateStep(event: SimulateInput | ShardDescriptor, deps:
   return { shard: d.shard, key };
 }
 
-export const handler = middy(async (event: SimulateInput) => {
+export const handler = middy(async (event: SimulateInput<ShardDescriptor>) => {
   logger.appendKeys({ runId: event.descriptor?.runId, shard: event.descriptor?.shard });
   return simulateStep(event, depsFromEnv());
 }).use(injectLambdaContext(logger, { resetKeys: true }));

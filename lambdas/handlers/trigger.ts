@@ -4,7 +4,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { portfolioIdFromKey, scheduledRunId, uploadRunId } from '../contracts/run-ids.ts';
-import type { RunInput } from './contracts.ts';
+import type { RunInput } from '../contracts/steps.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 
 export interface ObjectCreatedEvent {

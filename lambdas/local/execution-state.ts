@@ -4,7 +4,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionStatusChange } from '../handlers/fail.ts';
-import type { RunInput } from '../handlers/contracts.ts';
+import type { RunInput } from '../contracts/steps.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 

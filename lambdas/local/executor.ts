@@ -13,7 +13,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunRecord } from '../engine/types.ts';
-import type { RunInput } from '../handlers/contracts.ts';
+import type { RunInput } from '../contracts/steps.ts';
 import type { Deps } from '../handlers/deps.ts';
 import type { LocalDefinition } from './asl-local.ts';
 import type { LambdaStep } from './definition.ts';

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseHandlerEnv, parseLocalEnv } from '../../lambdas/contracts/env.ts';
 import { ConfigError, InputError, RunAlreadyFinished, StoredDataError, VarstreamError } from '../../lambdas/contracts/errors.ts';
 import { MAX_INLINE_CSV_BYTES, parseRunRequest, runRequestJsonSchema } from '../../lambdas/contracts/run-request.ts';
+import { runRefSchema } from '../../lambdas/contracts/run.ts';
+import { failInputSchema, reduceInputSchema, reduceRefSchema, stateFields } from '../../lambdas/contracts/steps.ts';
 
 describe('POST /runs body', () => {
   it('accepts a key or a csv, with optional version and settings', () => {
@@ -177,5 +179,29 @@ describe('errors', () => {
       expect(e).toBeInstanceOf(Error);
       expect(String(e)).toBe(`${e.name}: ${e.message}`);
     }
+  });
+});
+
+describe('step payloads', () => {
+  it('the state machine selects exactly the fields of each schema, RunRef first', () => {
+    const run = { 'runId.$': '$.runId', 'portfolioId.$': '$.portfolioId', 'input.$': '$.input', 'createdAt.$': '$.createdAt' };
+    expect(stateFields(runRefSchema)).toEqual(run);
+    expect(Object.keys(stateFields(reduceRefSchema))).toEqual([...Object.keys(run), 'shardCount.$', 'context.$']);
+    expect(stateFields(failInputSchema)).toEqual({ ...run, 'error.$': '$.error' });
+  });
+  it('Fail needs only the runId and the error; Reduce the whole identity', () => {
+    expect(failInputSchema.safeParse({ runId: 'r', error: { Error: 'E' } }).success).toBe(true);
+    expect(failInputSchema.safeParse({ error: {} }).success).toBe(false);
+    const ref = {
+      runId: 'r',
+      portfolioId: 'p',
+      input: { bucket: 'b', key: 'k' },
+      createdAt: '2024-05-01T00:00:00Z',
+      shardCount: 2,
+      context: 'partials/r/context.json',
+    };
+    expect(reduceInputSchema.safeParse(ref).success).toBe(true);
+    expect(reduceInputSchema.safeParse({ ...ref, input: { key: 'k' } }).success).toBe(false);
+    expect(reduceInputSchema.safeParse({ ...ref, shardCount: 0 }).success).toBe(false);
   });
 });

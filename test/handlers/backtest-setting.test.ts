@@ -12,7 +12,7 @@ import { runBacktestSetting } from '../../lambdas/engine/backtest/models.ts';
 import { route } from '../../lambdas/handlers/api.ts';
 import { parseSettings } from '../../lambdas/engine/config.ts';
 import { readReturns } from '../../lambdas/engine/csv.ts';
-import type { RunInput } from '../../lambdas/handlers/contracts.ts';
+import type { RunInput } from '../../lambdas/contracts/steps.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
 import { localDefinition } from '../../lambdas/local/asl-local.ts';
 import { LocalExecutor } from '../../lambdas/local/executor.ts';

@@ -16,7 +16,7 @@ import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
 import { simulationSettings } from '../../lambdas/engine/run.ts';
 import { planShards, simulateShard } from '../../lambdas/engine/simulate.ts';
-import type { RunInput } from '../../lambdas/handlers/contracts.ts';
+import type { RunInput } from '../../lambdas/contracts/steps.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
 import { errorMessage, failStep, formatDuration, fromStatusChange, isStatusChange, type ExecutionStatusChange } from '../../lambdas/handlers/fail.ts';
 import { localDefinition } from '../../lambdas/local/asl-local.ts';

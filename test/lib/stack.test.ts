@@ -240,6 +240,10 @@ describe('state machine', () => {
     expect(s.ShardsDistributed).toMatchObject({ Type: 'Map', MaxConcurrency: 100, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } } });
     expect(s.ShardsDistributed.ItemReader).toMatchObject({ ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': '$.descriptorsKey' } });
     expect(s.ReduceInput.Next).toBe('Reduce');
+    // Reduce's field lists are the RunRef plus what Reduce needs, written once (lambdas/contracts/steps.ts)
+    const run = { 'runId.$': '$.runId', 'portfolioId.$': '$.portfolioId', 'input.$': '$.input', 'createdAt.$': '$.createdAt' };
+    expect(s.ReduceInputDistributed.Parameters).toEqual({ ...run, 'shardCount.$': '$.shardCount', 'context.$': '$.context' });
+    expect(s.ReduceInput.Parameters).toEqual({ ...run, 'shardCount.$': '$.shardCount', 'context.$': '$.context', 'partials.$': '$.partials' });
     expect(s.Reduce.Next).toBe('RunSucceeded');
   });
   it('every Lambda step retries only Lambda service errors with backoff; InputError is never retried', () => {
@@ -264,7 +268,7 @@ describe('state machine', () => {
     const s = states();
     for (const name of ['Fit', 'Shards', 'ShardsDistributed', 'Reduce'])
       expect(s[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
-    expect(s.RecordFailure.Parameters).toMatchObject({ 'runId.$': '$.runId', 'error.$': '$.error' });
+    expect(s.RecordFailure.Parameters).toEqual({ 'runId.$': '$.runId', 'portfolioId.$': '$.portfolioId', 'input.$': '$.input', 'createdAt.$': '$.createdAt', 'error.$': '$.error' });
     expect(s.RecordFailure.Next).toBe('RunFailed');
     // Fail's answer is dropped, so RunFailed still finds the Catch's $.error.Error/Cause (else: States.Runtime)
     expect(s.RecordFailure.ResultPath).toBeNull();

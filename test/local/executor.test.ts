@@ -11,7 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store.ts';
 import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
-import type { FitOutput, RunInput } from '../../lambdas/handlers/contracts.ts';
+import type { FitOutput, RunInput } from '../../lambdas/contracts/steps.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
 import { adaptDefinition, localDefinition, READER_ITEMS_FIELD } from '../../lambdas/local/asl-local.ts';
 import { synthesize, synthesizedDefinition, type LambdaStep } from '../../lambdas/local/definition.ts';

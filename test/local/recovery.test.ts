@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { makeDocumentClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
 import { DynamoRunStore } from '../../lambdas/adapters/run-store.ts';
-import type { RunInput } from '../../lambdas/handlers/contracts.ts';
+import type { RunInput } from '../../lambdas/contracts/steps.ts';
 import type { ExecutionState } from '../../lambdas/local/execution-state.ts';
 import { INTERRUPTED } from '../../lambdas/local/recovery.ts';
 import { startLocalStack, type LocalStack } from '../../lambdas/local/stack.ts';
