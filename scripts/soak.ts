@@ -1,8 +1,10 @@
 // Soak of the local stack: N uploads through one stack (a few at a time), the process's RSS printed at checkpoints.
 // The stack's memory must level off: RSS after 1,000 runs within 64 MB of RSS after 100 (issue 12).
-//   npm run soak -- [runs=1000] [concurrency=4]
-// RSS is the whole process (main thread, step worker threads, s3rver, dynalite); heap and external are the main
-// thread's, so growth outside them points at workers, native buffers or the allocator.
+//   npm run soak -- [runs=1000] [concurrency=4]        (SOAK_EVERY=50: a checkpoint every 50 runs too)
+// RSS is the whole process (main thread, step worker threads, s3rver, dynalite), split on Linux into anonymous and
+// file-backed pages; heap and external are the main thread's, the workers' are asked of each worker. Growth of the
+// anonymous RSS outside every heap points at native memory (leveldb, buffers, the allocator).
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,25 @@ export interface SoakPoint {
   rssMb: number;
   heapMb: number;
   externalMb: number;
+  arrayBuffersMb: number;
+  /** the step workers' heaps and native memory, summed */
+  workerHeapMb: number;
+  workerExternalMb: number;
+  /** Linux: RSS split into anonymous memory (heaps, malloc) and file-backed pages (mmapped files), MB */
+  rssAnonMb?: number;
+  rssFileMb?: number;
+}
+
+/** RssAnon and RssFile of /proc/self/status (Linux), in MB; {} elsewhere. */
+function rssSplit(): { rssAnonMb?: number; rssFileMb?: number } {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'utf-8');
+  } catch {
+    return {};
+  }
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rssAnonMb: kb('RssAnon'), rssFileMb: kb('RssFile') + kb('RssShmem') };
 }
 
 export async function soak(runs: number, concurrency: number, checkpoints: number[], onPoint: (p: SoakPoint) => void = () => undefined): Promise<{ points: SoakPoint[]; failed: number }> {
@@ -44,8 +65,19 @@ export async function soak(runs: number, concurrency: number, checkpoints: numbe
         done++;
         if (checkpoints.includes(done)) {
           (globalThis as { gc?: () => void }).gc?.();
+          const workers = await stack.workerMemory();
           const m = process.memoryUsage();
-          const p = { runs: done, rssMb: m.rss / MB, heapMb: m.heapUsed / MB, externalMb: m.external / MB };
+          const sum = (f: (w: (typeof workers)[number]) => number) => workers.reduce((a, w) => a + f(w), 0) / MB;
+          const p = {
+            runs: done,
+            rssMb: m.rss / MB,
+            heapMb: m.heapUsed / MB,
+            externalMb: m.external / MB,
+            arrayBuffersMb: m.arrayBuffers / MB,
+            workerHeapMb: sum((w) => w.heapUsed),
+            workerExternalMb: sum((w) => w.external),
+            ...rssSplit(),
+          };
           points.push(p);
           onPoint(p);
         }
@@ -62,12 +94,13 @@ export async function soak(runs: number, concurrency: number, checkpoints: numbe
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 1000);
   const concurrency = Number(process.argv[3] ?? 4);
-  const checkpoints = [10, 100, 500, 1000, 2000, 5000].filter((c) => c <= runs);
+  const every = Number(process.env.SOAK_EVERY ?? 0);
+  const checkpoints = [10, 100, 500, 1000, 2000, 5000, ...(every ? Array.from({ length: Math.floor(runs / every) }, (_, i) => (i + 1) * every) : [])].filter((c, i, a) => c <= runs && a.indexOf(c) === i).sort((a, b) => a - b);
   if (!checkpoints.includes(runs)) checkpoints.push(runs);
   console.log(`soak: ${runs} uploads through one stack, ${concurrency} at a time`);
   const t0 = performance.now();
   const { points, failed } = await soak(runs, concurrency, checkpoints, (p) =>
-    console.log(`after ${String(p.runs).padStart(5)} runs: RSS ${p.rssMb.toFixed(0).padStart(5)} MB  (main heap ${p.heapMb.toFixed(0)} MB, external ${p.externalMb.toFixed(0)} MB)  ${((performance.now() - t0) / 1000).toFixed(0)} s`),
+    console.log(`after ${String(p.runs).padStart(5)} runs: RSS ${p.rssMb.toFixed(0).padStart(5)} MB  (${p.rssAnonMb !== undefined ? `anon ${p.rssAnonMb.toFixed(0)}, file ${p.rssFileMb?.toFixed(0)}; ` : ''}main heap ${p.heapMb.toFixed(0)} MB, external ${p.externalMb.toFixed(0)} MB, array buffers ${p.arrayBuffersMb.toFixed(0)} MB; workers: heap ${p.workerHeapMb.toFixed(0)} MB, external ${p.workerExternalMb.toFixed(0)} MB)  ${((performance.now() - t0) / 1000).toFixed(0)} s`),
   );
   const at = (n: number) => points.find((p) => p.runs === n);
   const from = at(100);

@@ -30,7 +30,7 @@ import { LocalExecutor } from './executor.ts';
 import { INTERRUPTED, recoverInterrupted } from './recovery.ts';
 import { runStep, type StepRunner } from './steps.ts';
 import { readCdkContext, startSchedule } from './schedule.ts';
-import { StepPool } from './step-pool.ts';
+import { StepPool, type WorkerMemory } from './step-pool.ts';
 import type { LocalStackOptions } from './options.ts';
 import { type S3rverServer, toObjectCreated } from './s3-events.ts';
 
@@ -51,6 +51,8 @@ export interface LocalStack {
   uploadRunId(key: string, etag: string): string;
   /** fires the schedule now (as croner does on its cron) */
   fireSchedule(time?: Date): Promise<Started[]>;
+  /** each step worker's heap and native memory (the soak) */
+  workerMemory(): Promise<WorkerMemory[]>;
   /** stops the schedule and the servers; runs still in flight end FAILED "local stack stopped" */
   stop(): Promise<void>;
 }
@@ -246,6 +248,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       waitForRun: (runId, timeoutMs) => executor.waitForRun(runId, timeoutMs),
       uploadRunId: (key, etag) => uploadRunId({ bucket, key, sequencer: etag.replace(/"/g, '') }),
       fireSchedule,
+      workerMemory: () => pool.memory(),
       stop: () => (stopping ??= closeAll()),
     };
   } catch (e) {

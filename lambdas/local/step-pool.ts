@@ -25,6 +25,18 @@ export interface StepRequest {
 
 export type StepReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string } };
 
+/** A worker's own heap (v8.getHeapStatistics of its isolate) and the native memory it holds, in bytes. */
+export interface WorkerMemory {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** Asks a worker for its WorkerMemory (answered between steps' awaits, never queued behind them). */
+export interface MemoryRequest {
+  memory: number;
+}
+
 interface Task {
   id: number;
   priority: number;
@@ -54,6 +66,7 @@ export class StepPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
+  private readonly memoryReplies = new Map<number, (m: WorkerMemory) => void>();
   private stopped = false;
   /** resolves once every worker has loaded its modules */
   readonly ready: Promise<void>;
@@ -100,6 +113,20 @@ export class StepPool {
     return this.queue.length + this.slots.filter((s) => s.task).length;
   }
 
+  /** Each live worker's heap and native memory (the soak tells the workers' growth from the main thread's). */
+  memory(): Promise<WorkerMemory[]> {
+    return Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<WorkerMemory>((resolve) => {
+            const id = this.nextId++;
+            this.memoryReplies.set(id, resolve);
+            s.worker.postMessage({ memory: id } satisfies MemoryRequest);
+          }),
+      ),
+    );
+  }
+
   /** Terminates every worker; queued and running steps reject with "local stack stopped". */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -118,7 +145,12 @@ export class StepPool {
     const slot: Slot = { worker, loaded: false };
     this.slots.push(slot);
     return new Promise<void>((resolve, reject) => {
-      worker.on('message', (msg: StepReply | { ready: true }) => {
+      worker.on('message', (msg: StepReply | { ready: true } | { memory: number; value: WorkerMemory }) => {
+        if ('memory' in msg) {
+          this.memoryReplies.get(msg.memory)?.(msg.value);
+          this.memoryReplies.delete(msg.memory);
+          return;
+        }
         if ('ready' in msg) {
           slot.loaded = true;
           resolve();
