@@ -44,6 +44,9 @@ export function levelKeys(risk: Record<string, unknown>): string[] {
 }
 
 export function describeSimulation(sim: SimulationSettings): string {
+  // hs / fhs: scenario days, not factor distributions
+  if (sim.exact) return `exact enumeration of ${sim.lookback} scenario days (no Monte Carlo), horizon 1 day`;
+  if (sim.lookback !== undefined) return `sums of ${sim.horizon} whole days resampled iid from ${sim.lookback} scenario days`;
   const dist = sim.distribution === 't' ? `Student t (${sim.df} df)` : 'normal';
   return `${dist} factors, residual ${sim.residual}, horizon ${sim.horizon} day${sim.horizon === 1 ? '' : 's'}${sim.intercept ? ', with intercept' : ''}`;
 }

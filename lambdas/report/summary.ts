@@ -19,7 +19,7 @@ export function headerHtml(run: RunResult, subject: ReportSubject): string {
   const where = input ? `${input.bucket ? `s3://${input.bucket}/` : ''}${input.key}${version ? ` (${version})` : ''}` : '—';
   const sim = run.simulation;
   const modelName = typeof s.model === 'string' ? `model “${s.model}”` : 'factor Monte Carlo';
-  const model = [modelName, describeSimulation(sim), `${sim.simulations.toLocaleString('en-US')} simulations`].join(' · ');
+  const model = [modelName, describeSimulation(sim), ...(sim.exact ? [] : [`${sim.simulations.toLocaleString('en-US')} simulations`])].join(' · ');
   const other = Object.keys(s)
     .filter((k) => !MODEL_LINE.has(k) && s[k] !== undefined && JSON.stringify(s[k]) !== JSON.stringify(SETTING_DEFAULTS[k]))
     .map((k) => `${k} ${showSetting(s[k])}`);

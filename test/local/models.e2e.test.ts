@@ -89,7 +89,7 @@ describe('models through the local stack', () => {
       expect(Math.abs(rows.reduce((s, a) => s + a.componentEs, 0) - run.risk![c].es)).toBeLessThan(1e-15);
     }
     const report = await (await fetch(`${stack.apiUrl}/runs/${record.runId}/report`)).text();
-    expect(report).toContain('model “hs”');
+    expect(report).toContain('model “hs” · exact enumeration of 250 scenario days (no Monte Carlo), horizon 1 day');
 
     const post = await fetch(`${stack.apiUrl}/runs`, {
       method: 'POST',

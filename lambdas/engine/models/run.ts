@@ -32,6 +32,12 @@ export interface ModelRun {
   bootstrap?: Bootstrap;
 }
 
+/**
+ * Scenario numbers (days × columns) one shard descriptor may carry: each descriptor holds the model, and a Step
+ * Functions Map item is at most 256 KB; 8,000 doubles as JSON are ≈ 180 KB.
+ */
+export const MAX_SCENARIO_NUMBERS = 8000;
+
 /** The pseudo-factor that carries the residual inside a t scale (ewma-t, garch-t); never a real factor (csv refuses it). */
 export const RESIDUAL_FACTOR = 'residual';
 
@@ -86,6 +92,10 @@ export function prepareModelRun(settings: Settings, base: FactorModel, simulatio
       const options = modelOptions(settings);
       const columns = settings.model === 'hs' ? hsScenarios(history, fitted, options) : fhsScenarios(history, fitted, options);
       const L = columns[0].length;
+      if (L * columns.length > MAX_SCENARIO_NUMBERS) {
+        const most = Math.floor(MAX_SCENARIO_NUMBERS / columns.length);
+        throw new InputError('settings', 1, 1, `setting "lookback": ${L} days × ${columns.length} columns (the factors and the residual) exceed the ${MAX_SCENARIO_NUMBERS} scenario numbers a shard carries; at most ${most} days with these factors`);
+      }
       const oneDay = settings.horizon === 1;
       return {
         model: scenarioModel(base, columns),

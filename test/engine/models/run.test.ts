@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../../lambdas/engine/config.ts';
 import { forecastDay } from '../../../lambdas/engine/models/index.ts';
 import { bootstrapVar } from '../../../lambdas/engine/models/bootstrap.ts';
-import { prepareModelRun } from '../../../lambdas/engine/models/run.ts';
+import { MAX_SCENARIO_NUMBERS, prepareModelRun } from '../../../lambdas/engine/models/run.ts';
 import { analyticRisk, reduceRisk } from '../../../lambdas/engine/risk.ts';
 import { scenarioReturns, ScenarioSampler } from '../../../lambdas/engine/scenario-sampler.ts';
 import { simulationSettings } from '../../../lambdas/engine/run.ts';
@@ -165,5 +165,28 @@ describe('hs and fhs in the run: exact enumerations through the same shards and 
     expect(Math.abs(mean - 10 * m)).toBeLessThan(4 * Math.sqrt((10 * v) / n));
     // sd of a sample variance ≈ σ²·sqrt(2/n) for near-normal 10-day sums; 5 of them is generous yet catches h·v vs v
     expect(Math.abs(variance / (10 * v) - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+  });
+});
+
+describe('scenario models in shard descriptors', () => {
+  it('refuses a lookback whose scenarios would not fit a Step Functions item (256 KB), naming lookback; at the cap a descriptor fits', () => {
+    const n = 2200;
+    let s = 3;
+    const u = () => ((s = (s * 16807) % 2147483647) / 2147483647 - 0.5) * 0.04;
+    const factors = [0, 1, 2].map(() => Float64Array.from({ length: n }, u));
+    const portfolio = Float64Array.from({ length: n }, (_, t) => 0.5 * factors[0][t] + 0.3 * factors[1][t] + u() / 4);
+    const dates = Array.from({ length: n }, (_, t) => new Date(Date.UTC(2015, 0, 1) + t * 86_400_000).toISOString().slice(0, 10));
+    const history = { dates, portfolio, factors, factorNames: ['A', 'B', 'C'] };
+    const fitted = { factors: ['A', 'B', 'C'], beta: [0.5, 0.3, 0], alpha: 0, residualVariance: 1e-5, fitStart: 0, fitEnd: n };
+    const base: FactorModel = { factors: fitted.factors, beta: fitted.beta, alpha: 0, residualVariance: 1e-5, mu: [0, 0, 0], cov: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+    const run = (lookback: number) => {
+      const settings = parseSettings({ model: 'hs', lookback });
+      return prepareModelRun(settings, base, simulationSettings(settings), history, fitted);
+    };
+    const most = MAX_SCENARIO_NUMBERS / 4; // three factors and the residual
+    expect(() => run(most + 1)).toThrow(/^settings:1:1: setting "lookback": 2001 days × 4 columns .* at most 2000 days with these factors$/);
+    const ok = run(most);
+    const [descriptor] = planShards(ok.model, ok.simulation, LEVELS, 'run-id');
+    expect(Buffer.byteLength(JSON.stringify(descriptor))).toBeLessThan(256 * 1024);
   });
 });
