@@ -1,5 +1,6 @@
 // The report's chart of the simulated return distribution: the samples' histogram against the closed form.
 import { usesStudentTClosedForm } from '../engine/closed-form.ts';
+import { horizonVarianceFactor } from '../engine/garch-path.ts';
 import { tPdf } from '../engine/risk.ts';
 import { dailyMoments } from '../engine/simulate.ts';
 import type { FactorModel, Histogram, RunResult, SimulationSettings } from '../engine/types.ts';
@@ -9,7 +10,8 @@ import { axes, c, clip, extent, figure, type LegendItem, PALETTE, plot, polyline
 /** Mean and standard deviation of the simulated horizon return, in closed form from the model. */
 export function analyticMoments(model: FactorModel, sim: SimulationSettings): { mean: number; sd: number } {
   const { mean, variance } = dailyMoments(model, sim);
-  return { mean: mean * sim.horizon, sd: Math.sqrt(Math.max(variance, 0) * sim.horizon) };
+  // a GARCH path's h-day variance is Σ_d E[σ²_d], not h·σ²_1 (garch-path.ts)
+  return { mean: mean * sim.horizon, sd: Math.sqrt(Math.max(variance, 0) * horizonVarianceFactor(sim)) };
 }
 
 /** Density of the closed-form return distribution: normal, or a Student t with the same variance. */

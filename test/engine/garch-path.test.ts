@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runShards } from '../../bin/cli/pool.ts';
 import { GarchPath, horizonVarianceFactor } from '../../lambdas/engine/garch-path.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
+import { analyticMoments } from '../../lambdas/report/distribution-chart.ts';
 import { planShards, SampleGenerator, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
 import { neededTail, TailMerger } from '../../lambdas/engine/tail.ts';
 import type { FactorModel, SimulationSettings } from '../../lambdas/engine/types.ts';
@@ -138,6 +139,8 @@ describe('GARCH(1,1)-t paths over h days', () => {
       // the normal approximation has the path's exact h-day variance
       const sd = Math.sqrt(variance * horizonVarianceFactor(sim));
       expect(Math.abs(r.analyticVar / (-normalQuantile(1 - c, 0, 1) * sd) - 1)).toBeLessThan(1e-12);
+      // and the report's distribution chart draws that law
+      expect(Math.abs(analyticMoments(model, sim).sd / sd - 1)).toBeLessThan(1e-12);
     }
   });
 });
