@@ -219,7 +219,7 @@ export function formatRun(run: RunResult, settings: Settings): string {
     ),
   );
   out.push('');
-  out.push('attribution per level (component VaR: Euler closed form; component ES: tail samples)');
+  out.push(`attribution per level (component VaR: ${sim.exact ? 'the VaR scenario, split by factor' : 'Euler closed form'}; component ES: tail ${sim.exact ? 'scenarios' : 'samples'})`);
   const levels = settings.confidence.map((c) => ({ label: `${+(c * 100).toFixed(4)}%`, rows: run.risk[levelKey(c)].attribution ?? {} }));
   out.push(
     ...table(
