@@ -1,6 +1,6 @@
 // The shard's side of the exact distributed selection (which brackets, and the retry when one missed: selection.ts).
 import { checkSelection, edgeHi, edgeLo } from './brackets.ts';
-import { ExactSum } from './exact-sum.ts';
+import { ExactAccumulator } from './exact-sum.ts';
 import { PairBuffer } from './pair-buffer.ts';
 import type { PackedPartial } from './partial-codec.ts';
 import type { Selection } from './types.ts';
@@ -16,7 +16,7 @@ export class BandCollector {
   private readonly hi: Float64Array;
   private readonly top: number;
   readonly gapCounts: number[];
-  readonly gapSums: ExactSum[];
+  readonly gapSums: ExactAccumulator[];
   private readonly buffers: PairBuffer[];
 
   constructor(readonly selection: Selection) {
@@ -26,7 +26,7 @@ export class BandCollector {
     this.hi = Float64Array.from(b, edgeHi);
     this.top = this.hi[b.length - 1];
     this.gapCounts = b.map(() => 0);
-    this.gapSums = b.map(() => new ExactSum());
+    this.gapSums = b.map(() => new ExactAccumulator());
     this.buffers = b.map(() => new PairBuffer());
   }
 

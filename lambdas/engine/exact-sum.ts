@@ -78,3 +78,71 @@ export class ExactSum {
     return hi;
   }
 }
+
+// ExactAccumulator's exponent buckets: x (biased exponent E ≥ 1; subnormals, E = 0, use E = 1's constant) is a multiple of 2^(E−1075) with
+// |x| < 2^(E−1022). Adding and subtracting MAGIC[E] = 1.5·2^(E−997) rounds it to hi, a multiple of 2^(E−1049) (the
+// rounding is exact: x is far below MAGIC's binade and Sterbenz makes the subtraction exact); lo = x − hi is exact and
+// |lo| ≤ 2^(E−1050). So bucket E's hi sum is a multiple of 2^(E−1049) below 2^27 of them per add, and its lo sum a
+// multiple of 2^(E−1075) below 2^25 per add: both stay exact for 2^26 adds, after which they are flushed.
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+/** the word of F64 holding the sign and exponent (the high word: index 1 on little-endian machines) */
+const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+/** exponents at or above this go to the exact list directly (|x| ≥ 2^998, or not finite) */
+const FAST_LIMIT = 2021;
+const MAGIC = new Float64Array(FAST_LIMIT);
+for (let e = 0; e < FAST_LIMIT; e++) MAGIC[e] = 1.5 * 2 ** (Math.max(e, 1) - 997); // subnormals (e = 0) share e = 1's quantum
+const FLUSH_EVERY = 2 ** 26;
+
+/**
+ * The same exact sum as ExactSum for hot loops (a few ns per add instead of a walk over the partials): doubles are split
+ * into two exactly summable halves and added into buckets by exponent, flushed into an ExactSum every 2^26 adds and
+ * when read. partials() and value() equal ExactSum's for the same additions (the exact sum does not depend on the path).
+ */
+export class ExactAccumulator {
+  /** bucket e's hi sum at 2e, its lo sum at 2e + 1 (one cache line) */
+  private readonly buckets = new Float64Array(2 * FAST_LIMIT);
+  private adds = 0;
+  private readonly exact = new ExactSum();
+
+  add(x: number): void {
+    F64[0] = x;
+    const e = (U32[HIGH] >>> 20) & 2047;
+    if (e >= FAST_LIMIT) {
+      this.exact.add(x); // huge or not finite: ExactSum's own checks
+      return;
+    }
+    const m = MAGIC[e];
+    const h = x + m - m;
+    const b = this.buckets;
+    b[2 * e] += h;
+    b[2 * e + 1] += x - h;
+    if (++this.adds === FLUSH_EVERY) this.flush();
+  }
+
+  /** Moves the buckets into the exact partials (bucket sums are exact doubles). */
+  private flush(): void {
+    const b = this.buckets;
+    for (let j = 0; j < b.length; j++) {
+      if (b[j] !== 0) {
+        this.exact.add(b[j]);
+        b[j] = 0;
+      }
+    }
+    this.adds = 0;
+  }
+
+  /** The exact sum so far as an ExactSum (its partials, value()). */
+  sum(): ExactSum {
+    this.flush();
+    return this.exact;
+  }
+
+  partials(): number[] {
+    return this.sum().partials();
+  }
+
+  value(): number {
+    return this.sum().value();
+  }
+}

@@ -64,11 +64,11 @@ const ZF = new Float64Array(256);
  * sample i's stream. Draw order within a sample is part of the reproducibility contract (see simulate.ts).
  */
 export class SampleStream {
-  // the xoshiro state is public only so that simulate.ts's inlined hot loop can hand it to normalSlow and back
-  s0 = 0;
-  s1 = 0;
-  s2 = 0;
-  s3 = 0;
+  /**
+   * The xoshiro state s0..s3 (public only so that sample-generator.ts's inlined hot loop can hand it to normalSlow and
+   * back, and save and restore it in one call).
+   */
+  readonly state = new Int32Array(4);
   // per-seed lane keys (read by the inlined seeding in simulate.ts)
   readonly k0: number;
   readonly k1: number;
@@ -113,11 +113,12 @@ export class SampleStream {
   }
 
   private setLanes(x: number): void {
-    this.s0 = fmix32((x + this.k0) | 0);
-    this.s1 = fmix32((x + this.k1) | 0);
-    this.s2 = fmix32((x + this.k2) | 0);
-    this.s3 = fmix32((x + this.k3) | 0);
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // xoshiro's one forbidden state
+    const s = this.state;
+    s[0] = fmix32((x + this.k0) | 0);
+    s[1] = fmix32((x + this.k1) | 0);
+    s[2] = fmix32((x + this.k2) | 0);
+    s[3] = fmix32((x + this.k3) | 0);
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1; // xoshiro's one forbidden state
   }
 
   /** The key of the sample indices whose upper 32 bits are `hi` (shared by 2^32 consecutive samples). */
@@ -127,19 +128,20 @@ export class SampleStream {
 
   /** xoshiro128** output as an int32 (use `>>> 0` for the unsigned value). */
   nextInt(): number {
-    const s0 = this.s0;
-    const s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
+    const s = this.state;
+    const s0 = s[0];
+    const s1 = s[1];
+    let s2 = s[2];
+    let s3 = s[3];
     const m = Math.imul(s1, 5);
     const result = Math.imul((m << 7) | (m >>> 25), 9);
     const t = s1 << 9;
     s2 ^= s0;
     s3 ^= s1;
-    this.s1 = s1 ^ s2;
-    this.s0 = s0 ^ s3;
-    this.s2 = s2 ^ t;
-    this.s3 = (s3 << 11) | (s3 >>> 21);
+    s[1] = s1 ^ s2;
+    s[0] = s0 ^ s3;
+    s[2] = s2 ^ t;
+    s[3] = (s3 << 11) | (s3 >>> 21);
     return result;
   }
 

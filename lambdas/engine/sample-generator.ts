@@ -23,6 +23,7 @@
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { garchPathOf, type GarchPath } from './garch-path.ts';
 import { BLOCK, SampleStream, ZK, ZW } from './rng.ts';
+import type { TailMarks } from './tail-marks.ts';
 import type { FactorModel, SimulationSettings } from './types.ts';
 
 /** Lower Cholesky factor of Σ (row-major k×k); throws when Σ is not positive definite. */
@@ -45,6 +46,7 @@ export class SampleGenerator {
   readonly c: number;
   readonly residualSd: number;
   readonly df: number;
+  readonly horizon: number;
   /** garch-t over h > 1 days: the variance path day d's scale follows */
   private readonly path: GarchPath | undefined;
   /** the block streams (hot-loop draws) and the per-sample streams (the orthogonal u's) */
@@ -56,9 +58,11 @@ export class SampleGenerator {
   /** the block stream's state at the start of sample `marked` (the last one sought) */
   private readonly mark = new Int32Array(4);
   private marked = -1;
-  // per-day scratch of decompose/factorDay (reused: attribution regenerates ~10^5 samples)
-  private readonly zR: Float64Array;
-  private readonly scale: Float64Array;
+  /** `lower` row-major in one typed array, μ and β as typed arrays (the regeneration loop's reads) */
+  private readonly flat: Float64Array;
+  private readonly mu: Float64Array;
+  private readonly beta: Float64Array;
+  // scratch of draw/factorDay (reused: attribution regenerates ~5 % of the samples)
   private readonly z: Float64Array;
   private readonly day: Float64Array;
 
@@ -92,12 +96,14 @@ export class SampleGenerator {
     } else this.df = 0;
     const h = simulation.horizon;
     if (!Number.isInteger(h) || h < 1) throw new Error('horizon must be a positive integer');
+    this.horizon = h;
     this.path = garchPathOf(simulation, this.norm * this.norm);
     if (this.path !== undefined && this.df === 0) throw new Error('a GARCH path needs distribution t');
     this.stream = new SampleStream(simulation.seed);
     this.orthogonal = new SampleStream(simulation.seed);
-    this.zR = new Float64Array(h);
-    this.scale = new Float64Array(h);
+    this.flat = Float64Array.from(this.lower.flat());
+    this.mu = Float64Array.from(model.mu);
+    this.beta = Float64Array.from(model.beta);
     this.z = new Float64Array(k);
     this.day = new Float64Array(k);
   }
@@ -126,37 +132,45 @@ export class SampleGenerator {
 
   /**
    * out[t] = value(start + t) for t < count. Distribution 'normal' (any horizon, residual, intercept) runs an inlined
-   * loop that is bit-identical to value(); 't' uses value() itself. With `states`, states[4t … 4t + 3] receive the
-   * block stream's state at the start of sample start + t, so restore() can regenerate it without replaying its block.
+   * loop that is bit-identical to value(); 't' uses value() itself. With `marks`, the samples whose value is below
+   * marks.top are appended to it with the block stream's state at their start, so regenerate() can redo just them.
    */
-  fill(start: number, count: number, out: Float64Array, states?: Int32Array): void {
+  fill(start: number, count: number, out: Float64Array, marks?: TailMarks): void {
     if (this.df !== 0) {
       const st = this.stream;
+      const top = marks === undefined ? -Infinity : marks.top;
       for (let t = 0; t < count; t++) {
-        this.seek(start + t);
-        if (states !== undefined) {
-          states[4 * t] = st.s0;
-          states[4 * t + 1] = st.s1;
-          states[4 * t + 2] = st.s2;
-          states[4 * t + 3] = st.s3;
-        }
-        out[t] = this.value(start + t);
+        const i = start + t;
+        this.seek(i);
+        const s0 = st.state[0];
+        const s1 = st.state[1];
+        const s2 = st.state[2];
+        const s3 = st.state[3];
+        const x = this.value(i);
+        out[t] = x;
+        if (x < top) marks!.push(i, s0, s1, s2, s3);
       }
       return;
     }
-    fillNormal(this, start, count, out, states);
+    fillNormal(this, start, count, out, marks);
     this.block = -1; // the inlined loop moved the stream's state without the cursor
   }
 
-  /** Puts the block stream back at sample i from a state fill() recorded (states[4t …]). */
-  restore(i: number, states: Int32Array, t: number): void {
-    const st = this.stream;
-    st.s0 = states[4 * t];
-    st.s1 = states[4 * t + 1];
-    st.s2 = states[4 * t + 2];
-    st.s3 = states[4 * t + 3];
+  /**
+   * Sample marks.indices[t] split into per-factor contributions (into `factors`, length k), regenerated from the block
+   * state fill() recorded: the same numbers as decompose(). Returns its residual sum Σ_d sd·ε_d.
+   */
+  regenerate(marks: TailMarks, t: number, factors: Float64Array): number {
+    const i = marks.indices[t];
+    const states = marks.states;
+    const s = this.stream.state;
+    s[0] = states[4 * t];
+    s[1] = states[4 * t + 1];
+    s[2] = states[4 * t + 2];
+    s[3] = states[4 * t + 3];
     this.block = Math.floor(i / BLOCK);
-    this.cursor = i;
+    this.marked = -1;
+    return this.draw(i, factors);
   }
 
   /** Positions the block stream at sample i's hot draws: forward within the seeded block without reseeding. */
@@ -165,10 +179,7 @@ export class SampleGenerator {
     const st = this.stream;
     if (b === this.block && this.cursor > i && this.marked === i) {
       // the same sample again (value(i) after decompose(i), …): back to its saved start
-      st.s0 = this.mark[0];
-      st.s1 = this.mark[1];
-      st.s2 = this.mark[2];
-      st.s3 = this.mark[3];
+      st.state.set(this.mark);
       this.cursor = i;
       return;
     }
@@ -177,60 +188,63 @@ export class SampleGenerator {
       this.block = b;
       this.cursor = b * BLOCK;
     }
-    while (this.cursor < i) this.drawHot();
+    while (this.cursor < i) this.skip();
     this.marked = i;
-    this.mark[0] = st.s0;
-    this.mark[1] = st.s1;
-    this.mark[2] = st.s2;
-    this.mark[3] = st.s3;
+    this.mark.set(st.state);
+  }
+
+  /** Draws (and drops) the next sample's hot-loop draws, in value()'s order, and moves the cursor on. */
+  private skip(): void {
+    const s = this.stream;
+    const { df, residualSd } = this;
+    const h = this.simulation.horizon;
+    for (let d = 0; d < h; d++) {
+      s.normal();
+      if (df > 0) s.chiSquare(df);
+      if (residualSd > 0) s.normal();
+    }
+    this.cursor++;
   }
 
   /**
-   * The next sample's hot-loop draws (z_R,d and the day scales into this.zR/this.scale); returns its residual sum
-   * Σ_d sd·ε_d and moves the cursor on. The same draws in the same order as value().
+   * With the block stream at sample i's start: per day its hot draws (z_R,d, the t scale, ε_d: value()'s order) and
+   * u_d from its own stream, the day's factor returns F_d (factorsOf), and factors[j] = Σ_d β_j F_{j,d}. Returns the
+   * residual sum and moves the cursor past sample i.
    */
-  private drawHot(): number {
+  private draw(i: number, factors: Float64Array): number {
     const s = this.stream;
-    const { df, residualSd, zR, scale } = this;
-    const h = this.simulation.horizon;
-    const path = this.path;
+    const { k, df, residualSd, day, beta, horizon: h, path } = this;
+    for (let j = 0; j < k; j++) factors[j] = 0;
+    this.orthogonal.seedSample(i);
     path?.start();
     let residual = 0;
     for (let d = 0; d < h; d++) {
-      zR[d] = s.normal();
-      scale[d] = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
-      if (path !== undefined) scale[d] *= path.next(this.norm * zR[d] * scale[d]);
+      const zr = s.normal();
+      let scale = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
+      if (path !== undefined) scale *= path.next(this.norm * zr * scale);
       if (residualSd > 0) residual += residualSd * s.normal();
+      this.factorsOf(zr, scale, day);
+      for (let j = 0; j < k; j++) factors[j] += beta[j] * day[j];
     }
-    this.cursor++;
+    this.cursor = i + 1;
     return residual;
   }
 
-  /** Sample i's hot draws (see drawHot), with its orthogonal stream seeded for nextDay. */
-  private hotDraws(i: number): number {
-    this.seek(i);
-    const residual = this.drawHot();
-    this.orthogonal.seedSample(i);
-    return residual;
-  }
-
-  /** Draws u_d and writes day d's factor returns F = μ + scale_d·L(ŵ z_R,d + u − ŵ(ŵᵀu)) into out. */
-  private nextDay(d: number, out: Float64Array): void {
+  /** Draws u (k normals of the sample stream) and writes the day's factor returns F = μ + scale·L(ŵ z_R + u − ŵ(ŵᵀu)). */
+  private factorsOf(zr: number, scale: number, out: Float64Array): void {
     const s = this.orthogonal;
-    const { k, lower, unit, z } = this;
-    const mu = this.model.mu;
+    const { k, flat, unit, z, mu } = this;
     let dot = 0;
     for (let l = 0; l < k; l++) {
-      z[l] = s.normal();
-      dot += unit[l] * z[l];
+      const x = s.normal();
+      z[l] = x;
+      dot += unit[l] * x;
     }
-    const zr = this.zR[d];
     for (let l = 0; l < k; l++) z[l] = unit[l] * zr + (z[l] - unit[l] * dot);
-    const sc = this.scale[d];
-    for (let j = 0; j < k; j++) {
+    for (let j = 0, row = 0; j < k; j++, row += k) {
       let lz = 0;
-      for (let l = 0; l <= j; l++) lz += lower[j][l] * z[l];
-      out[j] = mu[j] + sc * lz;
+      for (let l = 0; l <= j; l++) lz += flat[row + l] * z[l];
+      out[j] = mu[j] + scale * lz;
     }
   }
 
@@ -239,26 +253,29 @@ export class SampleGenerator {
    * (when on), regenerated from the same streams as value(i). `factors` must have length k.
    */
   decompose(i: number, factors: Float64Array): { intercept: number; residual: number } {
-    const { k } = this;
-    const beta = this.model.beta;
-    const h = this.simulation.horizon;
-    const f = this.day;
-    factors.fill(0);
-    const residual = this.hotDraws(i);
-    for (let d = 0; d < h; d++) {
-      this.nextDay(d, f);
-      for (let j = 0; j < k; j++) factors[j] += beta[j] * f[j];
-    }
-    return { intercept: this.simulation.intercept ? h * this.model.alpha : 0, residual };
+    this.seek(i);
+    const residual = this.draw(i, factors);
+    return { intercept: this.simulation.intercept ? this.simulation.horizon * this.model.alpha : 0, residual };
   }
 
   /** Factor returns of sample i's day d (0-based; default the first): F = μ + scale·L z. For tests of F's law. */
   factorDay(i: number, out: Float64Array, day = 0): void {
     const h = this.simulation.horizon;
     if (!(day >= 0 && day < h)) throw new RangeError(`day must be in [0, ${h}), got ${day}`);
-    this.hotDraws(i);
-    for (let d = 0; d < day; d++) this.nextDay(d, out); // the earlier days' u come first in the stream
-    this.nextDay(day, out);
+    this.seek(i);
+    this.orthogonal.seedSample(i);
+    const s = this.stream;
+    const { df, residualSd, path } = this;
+    path?.start();
+    // the earlier days' draws come first in both streams
+    for (let d = 0; d <= day; d++) {
+      const zr = s.normal();
+      let scale = df > 0 ? Math.sqrt((df - 2) / s.chiSquare(df)) : 1;
+      if (path !== undefined) scale *= path.next(this.norm * zr * scale);
+      if (residualSd > 0) s.normal();
+      this.factorsOf(zr, scale, out);
+    }
+    this.block = -1; // the block stream stopped inside sample i
   }
 }
 
@@ -269,8 +286,9 @@ export class SampleGenerator {
  * z_R (and ε with the residual) and never the u's. Must stay bit-identical to value(): same draws in the same order,
  * same floating-point operations.
  */
-function fillNormal(gen: SampleGenerator, start: number, count: number, out: Float64Array, states: Int32Array | undefined): void {
+function fillNormal(gen: SampleGenerator, start: number, count: number, out: Float64Array, marks: TailMarks | undefined): void {
   const st = gen.stream;
+  const state = st.state;
   // local copies: a transpiler may turn imported bindings into getter calls
   const zk = ZK;
   const zw = ZW;
@@ -285,7 +303,7 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
   const sd = gen.residualSd;
   const h = gen.simulation.horizon;
   const draws = sd > 0 ? 2 : 1;
-  const record = states !== undefined;
+  const top = marks === undefined ? -Infinity : marks.top;
   const end = start + count;
   for (let b0 = Math.floor(start / block) * block; b0 < end; b0 += block) {
     // seedBlock(b0 / block), fmix32 inlined five times
@@ -303,12 +321,11 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
     const bEnd = Math.min(end, b0 + block);
     for (let j = b0; j < bEnd; j++) {
       const t = j - start; // < 0: a sample of the block before the range, drawn only to advance the stream
-      if (record && t >= 0) {
-        states![4 * t] = s0;
-        states![4 * t + 1] = s1;
-        states![4 * t + 2] = s2;
-        states![4 * t + 3] = s3;
-      }
+      // the state at the sample's start, for marks (copies of registers: cheaper than storing it for every sample)
+      const m0 = s0;
+      const m1 = s1;
+      const m2 = s2;
+      const m3 = s3;
       let r = 0;
       for (let d = 0; d < h; d++) {
         // l = 0: z_R (the day's factor part); l = 1: ε (residual only)
@@ -331,9 +348,9 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
               v = u * zw[iz] * (1 - ((a >>> 7) & 2));
               break;
             }
-            st.s0 = s0; st.s1 = s1; st.s2 = s2; st.s3 = s3;
+            state[0] = s0; state[1] = s1; state[2] = s2; state[3] = s3;
             const slow = st.normalSlow(iz, u);
-            s0 = st.s0; s1 = st.s1; s2 = st.s2; s3 = st.s3;
+            s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3];
             if (slow === slow) {
               v = (a & 256) === 0 ? slow : -slow;
               break;
@@ -343,7 +360,10 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
           else r += sd * v;
         }
       }
-      if (t >= 0) out[t] = r;
+      if (t >= 0) {
+        out[t] = r;
+        if (r < top) marks!.push(j, m0, m1, m2, m3);
+      }
     }
   }
 }

@@ -3,6 +3,7 @@
 // scenarios. One interface, so the flow (plan → shards → tail merge → risk) is the same for every model.
 import { SampleGenerator } from './sample-generator.ts';
 import { ScenarioSampler } from './scenario-sampler.ts';
+import type { TailMarks } from './tail-marks.ts';
 import type { FactorModel, SimulationSettings } from './types.ts';
 
 export interface Sampler {
@@ -10,9 +11,10 @@ export interface Sampler {
   readonly k: number;
   /** sample i's h-day portfolio return */
   value(i: number): number;
-  /** out[t] = value(start + t); `states` (when given) lets restore() regenerate sample start + t cheaply */
-  fill(start: number, count: number, out: Float64Array, states?: Int32Array): void;
-  restore(i: number, states: Int32Array, t: number): void;
+  /** out[t] = value(start + t); with `marks`, the samples below marks.top are appended to it (see regenerate) */
+  fill(start: number, count: number, out: Float64Array, marks?: TailMarks): void;
+  /** decompose(marks.indices[t]) from what fill() recorded (no replay): factors into `factors`, returns the residual */
+  regenerate(marks: TailMarks, t: number, factors: Float64Array): number;
   /** sample i split into per-factor contributions, the intercept and the residual (they sum to value(i)) */
   decompose(i: number, factors: Float64Array): { intercept: number; residual: number };
 }

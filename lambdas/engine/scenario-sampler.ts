@@ -10,6 +10,7 @@
 //   same samples.
 import { ExactSum } from './exact-sum.ts';
 import { SampleStream } from './rng.ts';
+import type { TailMarks } from './tail-marks.ts';
 import { tailRanks } from './tail-ranks.ts';
 import type { FactorModel, SimulationSettings } from './types.ts';
 
@@ -85,12 +86,18 @@ export class ScenarioSampler {
     return r;
   }
 
-  fill(start: number, count: number, out: Float64Array): void {
-    for (let t = 0; t < count; t++) out[t] = this.value(start + t);
+  fill(start: number, count: number, out: Float64Array, marks?: TailMarks): void {
+    const top = marks === undefined ? -Infinity : marks.top;
+    for (let t = 0; t < count; t++) {
+      const x = this.value(start + t);
+      out[t] = x;
+      if (x < top) marks!.push(start + t, 0, 0, 0, 0); // samples are stateless functions of their index
+    }
   }
 
-  /** Samples are stateless functions of their index: nothing to restore. */
-  restore(): void {}
+  regenerate(marks: TailMarks, t: number, factors: Float64Array): number {
+    return this.decompose(marks.indices[t], factors).residual;
+  }
 
   /** β_j Σ_d scenarios[j][U_d] per column (the residual is the pseudo-factor column; no separate residual part). */
   decompose(i: number, factors: Float64Array): { intercept: number; residual: number } {

@@ -3,6 +3,7 @@ import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { describe, expect, it } from 'vitest';
 import { analyticRisk, reduceRisk } from '../../lambdas/engine/risk.ts';
 import { HISTOGRAM_BINS, histogramEdges, planShards, SampleGenerator, simulateShard, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
+import { TailMarks } from '../../lambdas/engine/tail-marks.ts';
 import { BLOCK, SampleStream } from '../../lambdas/engine/rng.ts';
 import { ExactSum } from '../../lambdas/engine/exact-sum.ts';
 import { neededTail, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
@@ -86,6 +87,36 @@ describe('simulateShard', () => {
         let mismatches = 0;
         for (let t = 0; t < n; t++) if (!Object.is(out[t], gen.value(start + t))) mismatches++;
         expect(mismatches).toBe(0);
+      }
+    }
+  });
+
+  it('fill() marks exactly the samples below the edge, and regenerate() gives decompose()\'s numbers for them', () => {
+    const configs: Array<Partial<SimulationSettings>> = [
+      {},
+      { residual: 'normal', intercept: true, horizon: 3, seed: 2 ** 40 + 3 },
+      { distribution: 't', df: 5, residual: 'normal', horizon: 2 },
+    ];
+    for (const cfg of configs) {
+      const gen = new SampleGenerator(model, { ...normal, ...cfg });
+      const check = new SampleGenerator(model, { ...normal, ...cfg });
+      const n = 30_000;
+      const start = BLOCK + 100; // starts inside a block: the samples before it are drawn and dropped
+      const out = new Float64Array(n);
+      const top = -gen.norm * Math.sqrt(gen.simulation.horizon); // about 16 % of the samples
+      const marks = new TailMarks(top);
+      gen.fill(start, n, out, marks);
+      const want = Array.from(out.keys()).filter((t) => out[t] < top).map((t) => start + t);
+      expect(Array.from(marks.indices.subarray(0, marks.size))).toEqual(want);
+      expect(want.length).toBeGreaterThan(n / 10);
+      const f = new Float64Array(3);
+      const g = new Float64Array(3);
+      // in reverse: regeneration never depends on where the stream was
+      for (let t = marks.size - 1; t >= 0; t--) {
+        const residual = gen.regenerate(marks, t, f);
+        const parts = check.decompose(marks.indices[t], g);
+        expect(Array.from(f)).toEqual(Array.from(g));
+        expect(residual).toBe(parts.residual);
       }
     }
   });
