@@ -44,6 +44,33 @@ export const reduceRefSchema = runRefSchema.extend({
 export const reduceInputSchema = reduceRefSchema.extend({ partials: z.array(z.unknown()).optional() });
 export type ReduceInput<Partial = unknown> = z.infer<typeof reduceRefSchema> & { partials?: Partial[] };
 
+const count = z.number().int().min(0);
+const partialHead = { shard: count, start: count, end: count, count };
+
+/**
+ * A shard's partial as it crosses the state or S3 (Simulate → Reduce): its samples inline (`values`, `indices`) or a
+ * `ref` to their binary form, never both. Only the fields that say which is checked here; the rest (brackets, sums,
+ * selection) is the merger's to check.
+ */
+export const partialMessageSchema = z.union([
+  z.looseObject({ ...partialHead, ref: z.never().optional(), values: z.array(z.number()).optional(), indices: z.array(count).optional() }),
+  z.looseObject({ ...partialHead, ref: z.string(), values: z.never().optional(), indices: z.never().optional() }),
+]);
+
+/**
+ * Checks a partial message; a refusal names the first problem's field.
+ *
+ * @example parsePartialMessage({ shard: 0, start: 0, end: 10, count: 10, ref: 'r', values: [] }).success // false
+ */
+export function parsePartialMessage(message: unknown): { success: true } | { success: false; error: string } {
+  const parsed = partialMessageSchema.safeParse(message);
+  if (parsed.success) return { success: true };
+  const refused = (parsed.error.issues[0] as { errors?: Array<Array<{ path: PropertyKey[]; message: string }>> }).errors;
+  // a union's issue holds each branch's issues: report the branch that got further (the one with fewer problems)
+  const branch = refused?.slice().sort((a, b) => a.length - b.length)[0]?.[0] ?? parsed.error.issues[0];
+  return { success: false, error: `${branch.path.join('.') || 'partial'}: ${branch.message}` };
+}
+
 /** The Catch target's input: the state's identity (only runId is sure) plus the Catch's `error` = {Error, Cause}. */
 export const failInputSchema = runRefSchema.partial().extend({
   runId: z.string(),

@@ -5,10 +5,10 @@
 // then the JSON header (every field but values/indices/ref, space-padded to a multiple of 8 bytes), n Float64 values
 // and n Uint32 sample indices (N ≤ 2^32); the padding keeps the values 8-byte aligned.
 import { StoredDataError } from '../contracts/errors.ts';
-import type { BlobStore, ShardPartial } from './types.ts';
+import type { BlobStore, ShardPartial, ShardPartialHead } from './types.ts';
 
 /** A partial with its in-bracket samples in typed arrays (what workers and the binary codec pass around). */
-export interface PackedPartial extends Omit<ShardPartial, 'values' | 'indices' | 'ref'> {
+export interface PackedPartial extends ShardPartialHead {
   values: Float64Array;
   indices: Uint32Array;
 }
@@ -26,7 +26,7 @@ export function packPartial(p: ShardPartial | PackedPartial): PackedPartial {
 }
 
 /** Every field but the samples (and ref). */
-function headerOf(p: ShardPartial | PackedPartial): Omit<ShardPartial, 'values' | 'indices' | 'ref'> {
+function headerOf(p: ShardPartial | PackedPartial): ShardPartialHead {
   const { values: _v, indices: _i, ref: _r, ...head } = p as ShardPartial;
   return head;
 }
@@ -70,7 +70,7 @@ export function decodePacked(bytes: Uint8Array, key = 'partial'): PackedPartial 
   if (h % 8 !== 0 || bytes.byteLength !== size) throw new StoredDataError(key, `${key}: expected ${size} bytes, got ${bytes.byteLength}`);
   const buffer = bytes.byteOffset % 8 === 0 ? bytes.buffer : bytes.slice().buffer;
   const offset = bytes.byteOffset % 8 === 0 ? bytes.byteOffset : 0;
-  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, offset + PREAMBLE, h))) as Omit<ShardPartial, 'values' | 'indices' | 'ref'>;
+  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, offset + PREAMBLE, h))) as ShardPartialHead;
   const values = new Float64Array(buffer, offset + PREAMBLE + h, n);
   const indices = new Uint32Array(buffer, offset + PREAMBLE + h + n * 8, n);
   return { ...head, values, indices };

@@ -187,12 +187,8 @@ export interface AttributionSums {
   residual: number[];
 }
 
-/**
- * A shard's result under its descriptor's selection. `values`/`indices` hold the in-bracket samples, bracket 0's first,
- * each bracket's ascending by (value, sample index); `bracketSizes[j]` of them belong to bracket j. Large ones travel
- * as binary objects by reference (`ref`), never inline.
- */
-export interface ShardPartial {
+/** Everything a shard's partial says but its in-bracket samples: what the binary form's JSON header holds. */
+export interface ShardPartialHead {
   shard: number;
   start: number;
   end: number;
@@ -208,13 +204,18 @@ export interface ShardPartial {
   gapSums?: number[][];
   /** one per `selection.attributeBelow` edge (the band below it) */
   attribution?: AttributionSums[];
-  values?: number[];
-  indices?: number[];
   /** counts of all the shard's samples in the run's fixed histogram bins (summed across shards: split-invariant) */
   histogram?: number[];
-  /** storage reference of the binary-encoded partial, when it is too large to pass inline */
-  ref?: string;
 }
+
+/**
+ * A shard's result under its descriptor's selection. `values`/`indices` hold the in-bracket samples, bracket 0's first,
+ * each bracket's ascending by (value, sample index); `bracketSizes[j]` of them belong to bracket j. Large ones travel
+ * as binary objects by reference (`ref`, the storage reference of the encoded partial): inline samples or a `ref`,
+ * never both (`never` on the excluded fields; lambdas/contracts/steps.ts validates a message read back).
+ */
+export type ShardPartial = ShardPartialHead &
+  ({ values?: number[]; indices?: number[]; ref?: never } | { ref: string; values?: never; indices?: never });
 
 /** What travelled from the shards to the reducer: `transfer` in the run JSON. */
 export interface Transfer {

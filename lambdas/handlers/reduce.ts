@@ -12,7 +12,7 @@ import { withBootstrap } from '../engine/models/run.ts';
 import type { ShardPartial } from '../engine/types.ts';
 import { riskAt } from '../adapters/run-store.ts';
 import { partialKey, reportKey } from '../contracts/keys.ts';
-import type { ReduceInput } from '../contracts/steps.ts';
+import { parsePartialMessage, type ReduceInput } from '../contracts/steps.ts';
 import { depsFromEnv, logger, type Deps } from './deps.ts';
 import { previousEntry, writeHistory } from './history.ts';
 import type { FitContext } from './fit.ts';
@@ -35,6 +35,8 @@ export async function reduceStep(event: ReduceInput<ShardPartial>, deps: Pick<De
         const i = next++;
         const message = event.partials ? event.partials[i] : await deps.objects.getJson<ShardPartial>(deps.bucket, partialKey(event.runId, i));
         if (!message) throw new StoredDataError(partialKey(event.runId, i), `run ${event.runId}: missing partial of shard ${i}`);
+        const checked = parsePartialMessage(message);
+        if (!checked.success) throw new StoredDataError(partialKey(event.runId, i), `run ${event.runId}: partial of shard ${i}: ${checked.error}`);
         merger.add(await resolvePartial(message, deps.objects));
       }
     };

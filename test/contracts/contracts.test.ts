@@ -5,7 +5,7 @@ import { parseHandlerEnv, parseLocalEnv } from '../../lambdas/contracts/env.ts';
 import { ConfigError, InputError, RunAlreadyFinished, StoredDataError, VarstreamError } from '../../lambdas/contracts/errors.ts';
 import { MAX_INLINE_CSV_BYTES, parseRunRequest, runRequestJsonSchema } from '../../lambdas/contracts/run-request.ts';
 import { runRefSchema } from '../../lambdas/contracts/run.ts';
-import { failInputSchema, reduceInputSchema, reduceRefSchema, stateFields } from '../../lambdas/contracts/steps.ts';
+import { failInputSchema, parsePartialMessage, partialMessageSchema, reduceInputSchema, reduceRefSchema, stateFields } from '../../lambdas/contracts/steps.ts';
 
 describe('POST /runs body', () => {
   it('accepts a key or a csv, with optional version and settings', () => {
@@ -203,5 +203,22 @@ describe('step payloads', () => {
     expect(reduceInputSchema.safeParse(ref).success).toBe(true);
     expect(reduceInputSchema.safeParse({ ...ref, input: { key: 'k' } }).success).toBe(false);
     expect(reduceInputSchema.safeParse({ ...ref, shardCount: 0 }).success).toBe(false);
+  });
+});
+
+describe('partial messages: samples inline or a ref, never both', () => {
+  const head = { shard: 1, start: 10, end: 20, count: 10, sum: 0.5, sumSquares: 0.1, bracketSizes: [2] };
+  it('accepts either form, keeping the fields it does not check', () => {
+    expect(parsePartialMessage({ ...head, values: [-0.1, -0.05], indices: [12, 17] })).toEqual({ success: true });
+    expect(parsePartialMessage({ ...head, ref: 's3://b/partials/r/1.bin' })).toEqual({ success: true });
+    expect(parsePartialMessage(head)).toEqual({ success: true });
+    expect(partialMessageSchema.parse({ ...head, ref: 'x' })).toEqual({ ...head, ref: 'x' });
+  });
+  it('refuses both, or a message without its range, naming the field', () => {
+    const both = parsePartialMessage({ ...head, ref: 's3://b/partials/r/1.bin', values: [-0.1] });
+    expect(both.success).toBe(false);
+    expect(both.success || both.error).toMatch(/^(ref|values): /);
+    expect(parsePartialMessage({ ...head, end: undefined })).toEqual({ success: false, error: expect.stringMatching(/^end: /) });
+    expect(parsePartialMessage({ ...head, indices: [1.5] })).toEqual({ success: false, error: expect.stringMatching(/^indices\.0: /) });
   });
 });

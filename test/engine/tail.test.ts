@@ -6,14 +6,14 @@ import { reduceRisk } from '../../lambdas/engine/risk.ts';
 import { planShards } from '../../lambdas/engine/simulate.ts';
 import { ExactSum } from '../../lambdas/engine/exact-sum.ts';
 import { BandCollector, neededTail, radixSortPairs, sortPairs, TailMerger, tailRanks, type PackedPartial } from '../../lambdas/engine/tail.ts';
-import type { BlobStore, FactorModel, Selection, ShardPartial, SimulationSettings } from '../../lambdas/engine/types.ts';
+import type { BlobStore, FactorModel, Selection, ShardPartial, ShardPartialHead, SimulationSettings } from '../../lambdas/engine/types.ts';
 
 type Pair = [number, number];
 const byKey = (a: Pair, b: Pair) => a[0] - b[0] || a[1] - b[1];
 const everything: Selection = { pass: 1, brackets: [[null, null]], attributeBelow: [] };
 
 /** A shard's partial built by the shards' own collector from given values (no simulation). */
-function partialOf(values: number[], shard: number, start: number, end: number, selection: Selection = everything): ShardPartial {
+function partialOf(values: number[], shard: number, start: number, end: number, selection: Selection = everything): ShardPartialHead & { values: number[]; indices: number[] } {
   const c = new BandCollector(selection);
   c.offer(Float64Array.from(values.slice(start, end)), end - start, start);
   const f = c.finish();

@@ -16,7 +16,10 @@ import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
 import { simulationSettings } from '../../lambdas/engine/run.ts';
 import { planShards, simulateShard } from '../../lambdas/engine/simulate.ts';
+import { StoredDataError } from '../../lambdas/contracts/errors.ts';
+import { contextKey } from '../../lambdas/contracts/keys.ts';
 import type { RunInput } from '../../lambdas/contracts/steps.ts';
+import { reduceStep } from '../../lambdas/handlers/reduce.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
 import { errorMessage, failStep, formatDuration, fromStatusChange, isStatusChange, type ExecutionStatusChange } from '../../lambdas/handlers/fail.ts';
 import { localDefinition } from '../../lambdas/local/asl-local.ts';
@@ -145,6 +148,13 @@ describe('upload → trigger → fit → shards → reduce → DynamoDB', () => 
     expect(record.risk!['0.99'].var).toBe(expected.risk['0.99'].var);
     // the shard split never changes the numbers
     expect(record.risk!['0.99'].var).toBe((await direct(SETTINGS)).risk['0.99'].var);
+
+    // a stored partial that is both inline and a reference is refused by its schema, naming the object
+    const stored = (await deps.objects.getJson<Record<string, unknown>>(BUCKET, 'partials/distributed-1/6.json'))!;
+    await deps.objects.putText(BUCKET, 'partials/distributed-1/6.json', JSON.stringify({ ...stored, ref: 's3://elsewhere/6.bin', values: [-0.5] }), 'application/json');
+    const reduce = reduceStep({ ...input, shardCount: 7, context: contextKey('distributed-1') }, deps);
+    await expect(reduce).rejects.toThrow(StoredDataError);
+    await expect(reduce).rejects.toThrow(/^run distributed-1: partial of shard 6: (ref|values): /);
   });
 
   it('a bad CSV ends FAILED with its one-line FILE:LINE:COLUMN message', async () => {
