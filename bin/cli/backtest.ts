@@ -4,7 +4,7 @@
 // every S out-of-sample days on the W days before that day.
 import type { Command } from 'commander';
 import { isRealDate, type Settings } from '../../lambdas/engine/config.ts';
-import { backtest, type BacktestResult, type BacktestSeries, type RollingSpec } from '../../lambdas/engine/backtest.ts';
+import { backtest, type BacktestResult, type BacktestSeries, type RollingSpec, type VarInterval } from '../../lambdas/engine/backtest.ts';
 import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
 import { renderReport } from '../../lambdas/report/report.ts';
 import { levelKey } from '../../lambdas/engine/risk.ts';
@@ -13,7 +13,7 @@ import { InputError, type FactorModel, type RunResult, type SimulationSettings }
 import { addInputOptions, confidenceFlag, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { SimulationOptions } from './common.ts';
 import { num, pct, pval, table } from './text.ts';
-import { formatComparison, runComparison, type CompareOptions } from './compare.ts';
+import { formatComparison, runComparison, withinCiLine, type CompareOptions } from './compare.ts';
 import { sliceReturns } from '../../lambdas/engine/backtest/models.ts';
 import { MODEL_NAMES } from '../../lambdas/engine/models/index.ts';
 
@@ -75,6 +75,10 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
     confidence: confidenceFlag(opts.confidence),
   };
   const base = settingsFromOptions(opts, extra);
+  // the single-model backtest simulates the paper's model; a config's other model would otherwise be silently ignored
+  if (base.model !== 'normal') {
+    throw new InputError(opts.config ?? COMMAND_LINE, 1, 1, `setting "model": the single-model backtest tests the static normal model; backtest ${base.model} with --models ${base.model}`);
+  }
   if (base.horizon !== 1) throw new InputError(COMMAND_LINE, 1, 1, `backtest compares daily returns: horizon must be 1, not ${base.horizon}`);
   const rolling = rollingFlags(opts);
 
@@ -96,16 +100,25 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
   if (first < 0) throw new InputError(csv, 1, 1, `no day in the out-of-sample window ${outOfSample.start}..${outOfSample.end}`);
   const days = sliceReturns(all, first, all.dates.length);
   const varByDay: Record<string, number[]> = {};
+  // each day's VaR comes with the 95 % Monte Carlo interval of the run it was taken from
+  const varCi: Record<string, VarInterval[]> = {};
   let rollingSpec: RollingSpec | undefined;
   if (!rolling) {
-    for (const c of levels) varByDay[levelKey(c)] = new Array(days.dates.length).fill(run.risk[levelKey(c)].var);
+    for (const c of levels) {
+      varByDay[levelKey(c)] = new Array(days.dates.length).fill(run.risk[levelKey(c)].var);
+      varCi[levelKey(c)] = new Array(days.dates.length).fill(run.risk[levelKey(c)].ci95);
+    }
   } else {
     if (first < rolling.window) {
       throw new InputError(COMMAND_LINE, 1, 1, `--window ${rolling.window}: only ${first} days before ${all.dates[first]} in ${csv}`);
     }
-    for (const c of levels) varByDay[levelKey(c)] = new Array(days.dates.length);
+    for (const c of levels) {
+      varByDay[levelKey(c)] = new Array(days.dates.length);
+      varCi[levelKey(c)] = new Array(days.dates.length);
+    }
     rollingSpec = { window: rolling.window, step: rolling.step, refits: [] };
     let current: Record<string, number> = {};
+    let currentCi: Record<string, VarInterval> = {};
     for (let i = 0; i < days.dates.length; i++) {
       if (i % rolling.step === 0) {
         const at = first + i;
@@ -115,15 +128,20 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
         const m = factorModel(f, win);
         const r = simulate(m, simulation, base);
         current = Object.fromEntries(levels.map((c) => [levelKey(c), r.risk[levelKey(c)].var]));
+        currentCi = Object.fromEntries(levels.map((c) => [levelKey(c), r.risk[levelKey(c)].ci95]));
         rollingSpec.refits.push({ date: days.dates[i], start: win.dates[0], end: win.dates[win.dates.length - 1], var: current });
       }
-      for (const c of levels) varByDay[levelKey(c)][i] = current[levelKey(c)];
+      for (const c of levels) {
+        varByDay[levelKey(c)][i] = current[levelKey(c)];
+        varCi[levelKey(c)][i] = currentCi[levelKey(c)];
+      }
     }
   }
   const series: BacktestSeries = { dates: days.dates, returns: Array.from(days.y), var: varByDay };
   const result = backtest({ dates: days.dates, values: days.y }, varByDay, levels, {
     inSample: { start: fit.window.start, end: fit.window.end, observations: fit.observations },
     rolling: rollingSpec,
+    varCi: run.simulation.exact ? undefined : varCi,
   });
   if (opts.report) {
     // the run carries the shards' summed histogram (simulateShardPacked always counts it)
@@ -209,6 +227,10 @@ export function formatBacktest({ run, backtest: bt }: BacktestRun): string {
   });
   out.push(...table(header, rows));
   out.push('exception: a day whose portfolio return is below −VaR; traffic light: Basel zones over the last 250 days');
+  for (const [k, l] of Object.entries(bt.levels)) {
+    const line = withinCiLine('', k, l);
+    if (line) out.push(line);
+  }
   for (const w of run.warnings) out.push(`warning: ${w}`);
   return out.join('\n') + '\n';
 }

@@ -1,6 +1,7 @@
 // `varstream backtest CSV --in-sample A:B --out-of-sample C:D --models normal,ewma,…`: every model's daily forecast on
 // the out-of-sample days from the data up to the day before, with betas from the in-sample fit; the statistics,
 // Basel capital and the ranking (lambdas/engine/backtest/compare.ts).
+import type { LevelBacktest } from '../../lambdas/engine/backtest.ts';
 import type { ModelComparison } from '../../lambdas/engine/backtest/compare.ts';
 import { backtestModels, parseModelList } from '../../lambdas/engine/backtest/models.ts';
 import { fitModel } from '../../lambdas/engine/fit.ts';
@@ -94,8 +95,15 @@ export function formatComparison({ comparison: c, elapsed }: ComparisonRun): str
   out.push('zone: Basel traffic light over the last 250 days; capital = (3 + plus factor) × mean VaR99; eligible = green, Kupiec and DQ p > 0.05, duration test not rejecting with shape < 1 (clustering)');
   out.push(c.recommended ? `cheapest eligible model: ${c.recommended}` : 'no model is green and passes Kupiec, DQ and the clustering test');
   for (const [model, m] of Object.entries(c.models)) {
-    const within = m.levels['0.99'].exceptionsWithinCi;
-    if (within?.length) out.push(`${model}: ${within.length} exception(s) at 99% inside the VaR's Monte Carlo interval: ${within.join(', ')}`);
+    const line = withinCiLine(`${model}: `, '0.99', m.levels['0.99']);
+    if (line) out.push(line);
   }
   return out.join('\n') + '\n';
+}
+
+/** The exceptions simulation noise alone could undo (`exceptionsWithinCi`), one line; undefined when there are none. */
+export function withinCiLine(prefix: string, key: string, level: LevelBacktest): string | undefined {
+  const within = level.exceptionsWithinCi;
+  if (!within?.length) return undefined;
+  return `${prefix}${within.length} exception(s) at ${Number((Number(key) * 100).toPrecision(12))}% inside the VaR's Monte Carlo interval: ${within.join(', ')}`;
 }

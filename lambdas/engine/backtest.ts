@@ -36,6 +36,11 @@ export interface LevelBacktest {
   dq: DynamicQuantile | null;
   /** Christoffersen–Pelletier Weibull duration test; null with fewer than 2 exceptions */
   duration: DurationTest | null;
+  /**
+   * Monte Carlo VaR only: exceptions whose return lies inside the VaR's 95 % Monte Carlo interval (−hi ≤ r < −VaR with
+   * the interval [lo, hi] of that day's VaR), i.e. the ones simulation noise alone could undo. Absent for exact VaRs.
+   */
+  exceptionsWithinCi?: string[];
 }
 
 export interface BacktestWindow {
@@ -74,18 +79,22 @@ export interface BacktestReturns {
   values: Float64Array | number[];
 }
 
+/** A day's 95 % Monte Carlo interval [lo, hi] of its VaR (positive losses, the run's `ci95`); undefined: none known. */
+export type VarInterval = readonly [number, number] | undefined;
+
 /** The Basel window: the traffic light counts exceptions over the last 250 trading days. */
 export const TRAFFIC_LIGHT_DAYS = 250;
 
 /**
  * Backtests a VaR series: `varByDay[String(level)][i]` is the positive loss threshold for `returns.dates[i]`; day i is an
- * exception when its return is below −VaR.
+ * exception when its return is below −VaR. `varCi` (Monte Carlo VaRs only, keyed like varByDay) adds each level's
+ * `exceptionsWithinCi`.
  */
 export function backtest(
   returns: BacktestReturns,
   varByDay: Record<string, ArrayLike<number>>,
   levels: number[],
-  meta: { inSample?: BacktestWindow; rolling?: RollingSpec } = {},
+  meta: { inSample?: BacktestWindow; rolling?: RollingSpec; varCi?: Record<string, ArrayLike<VarInterval>> } = {},
 ): BacktestResult {
   const n = returns.dates.length;
   if (returns.values.length !== n) throw new Error(`backtest: ${returns.values.length} returns for ${n} dates`);
@@ -121,6 +130,12 @@ export function backtest(
       dq: dynamicQuantile(returns.values, vars, level),
       duration: durationTest(hits),
     };
+    const ci = meta.varCi?.[key];
+    if (ci) {
+      if (ci.length !== n) throw new Error(`backtest: ${ci.length} VaR intervals for ${n} days at level ${key}`);
+      // an exception the upper end of the VaR's interval would not have caught: noise alone could undo it
+      out[key].exceptionsWithinCi = returns.dates.filter((_, i) => hits[i] && ci[i] !== undefined && returns.values[i] >= -ci[i]![1]);
+    }
   }
   const result: BacktestResult = {
     levels: out,

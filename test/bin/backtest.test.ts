@@ -1,10 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatBacktest, runBacktest, type BacktestOptions } from '../../bin/cli/backtest.ts';
 import { InputError } from '../../lambdas/engine/types.ts';
+import { parseSettings } from '../../lambdas/engine/config.ts';
+import { factorModel, fitModel } from '../../lambdas/engine/fit.ts';
+import { simulationSettings } from '../../lambdas/engine/run.ts';
+import { SampleGenerator } from '../../lambdas/engine/simulate.ts';
+import { loadReturns } from '../../bin/cli/common.ts';
 
 // The bundled sample: in-sample 2023-01-03 … 2024-04-30 (333 returns), out-of-sample 2024-05-01 … 2025-09-25 (352).
 const csv = fileURLToPath(new URL('../../data/tech11.csv', import.meta.url));
@@ -76,5 +81,62 @@ describe('varstream backtest (in process)', () => {
     await expect(runBacktest(csv, { ...base, outOfSample: '2024-04-01:2025-09-25' })).rejects.toThrow(/not after the in-sample end/);
     await expect(runBacktest(csv, { ...base, window: '5000' })).rejects.toThrow(/only \d+ days before 2024-05-01/);
     await expect(runBacktest(csv, { ...base, start: '2023-01-03' })).rejects.toThrow(/--in-sample and --out-of-sample/);
+    // a config's model other than the paper's is not silently backtested as the normal model
+    const config = join(tmp, 'ewma.json');
+    writeFileSync(config, '{"model": "ewma"}');
+    await expect(runBacktest(csv, { ...base, config })).rejects.toThrow(`${config}:1:1: setting "model": the single-model backtest tests the static normal model; backtest ewma with --models ewma`);
+  });
+
+  describe('exceptions inside the VaR\'s Monte Carlo interval (exceptionsWithinCi), against the interval recomputed from all samples', () => {
+    const N = 2000;
+    /**
+     * The 95 % interval of the VaR of N samples of the normal factor model fitted on [start, end], computed here: every
+     * sample regenerated and sorted, the order statistics at ranks Nq ∓ 1.96·√(Nq(1 − q)) (1-based, rounded outward).
+     */
+    async function interval(start: string, end: string, level: number): Promise<[number, number]> {
+      const settings = parseSettings({ start, end, simulations: N });
+      const data = await loadReturns(csv, settings);
+      const model = factorModel(fitModel(data, settings), data);
+      const x = new Float64Array(N);
+      new SampleGenerator(model, simulationSettings(settings)).fill(0, N, x);
+      x.sort();
+      const q = 1 - level;
+      const half = 1.96 * Math.sqrt(N * q * (1 - q));
+      return [-x[Math.ceil(N * q + half) - 1], -x[Math.floor(N * q - half) - 1]];
+    }
+
+    it('the static in-sample VaR: every exception flagged exactly when its return is ≥ −(upper end), at every level', async () => {
+      const { backtest, series } = await runBacktest(csv, base);
+      let inside = 0, outside = 0;
+      for (const [k, l] of Object.entries(backtest.levels)) {
+        const ci = await interval('2023-01-03', '2024-04-30', Number(k));
+        expect(series.var[k][0]).toBeGreaterThanOrEqual(ci[0]);
+        expect(series.var[k][0]).toBeLessThanOrEqual(ci[1]);
+        const expected = l.exceptionDates.filter((d) => series.returns[series.dates.indexOf(d)] >= -ci[1]);
+        expect(l.exceptionsWithinCi).toEqual(expected);
+        inside += expected.length;
+        outside += l.exceptions - expected.length;
+      }
+      // the check can fail both ways: some exceptions lie inside the interval, some beyond it (7 of 17 at 99 %)
+      expect(inside).toBeGreaterThan(0);
+      expect(outside).toBeGreaterThan(0);
+      expect(formatBacktest(await runBacktest(csv, base))).toMatch(/^\d+ exception\(s\) at 99% inside the VaR's Monte Carlo interval: 2024-/m);
+    });
+
+    it('rolling re-estimation: each day is judged against the interval of the refit its VaR came from', async () => {
+      const { backtest, series } = await runBacktest(csv, { ...base, window: '250', step: '100', confidence: '0.99' });
+      const refits = backtest.rolling!.refits;
+      const l = backtest.levels['0.99'];
+      const expected: string[] = [];
+      for (let j = 0; j < refits.length; j++) {
+        const ci = await interval(refits[j].start, refits[j].end, 0.99);
+        const from = series.dates.indexOf(refits[j].date);
+        const to = j + 1 < refits.length ? series.dates.indexOf(refits[j + 1].date) : series.dates.length;
+        for (let i = from; i < to; i++) if (series.returns[i] < -series.var['0.99'][i] && series.returns[i] >= -ci[1]) expected.push(series.dates[i]);
+      }
+      expect(l.exceptionsWithinCi).toEqual(expected);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(l.exceptions);
+    });
   });
 });

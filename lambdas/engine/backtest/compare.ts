@@ -1,7 +1,7 @@
 // Several risk models backtested on the same out-of-sample days: each day's VaR/ES comes from the model's forecast
 // function given the history up to the day before, then every model gets the same statistics, its Basel capital and
 // a place in the ranking. Pure: the forecast function is passed in (the one the run handlers use).
-import { backtest, type BacktestResult, type BacktestWindow, type LevelBacktest } from '../backtest.ts';
+import { backtest, type BacktestResult, type BacktestWindow, type LevelBacktest, type VarInterval } from '../backtest.ts';
 import { historyUpTo, type DayForecast, type FittedFactorModel, type ModelHistory, type ModelOptions } from '../models/index.ts';
 import { capital, rankModels, type RankingEntry } from './capital.ts';
 import { z2Test, Z2_LEVEL, type Z2Test } from './z2.ts';
@@ -19,13 +19,8 @@ export interface SeriesDay {
   return: number;
 }
 
-export interface ModelLevelBacktest extends LevelBacktest {
-  /**
-   * Monte Carlo forecasts only: exceptions whose return lies inside the VaR's 95 % Monte Carlo interval (−hi ≤ r < −lo
-   * with the interval [lo, hi] of the VaR), i.e. the ones simulation noise alone could undo. Absent for exact models.
-   */
-  exceptionsWithinCi?: string[];
-}
+/** A model's statistics at one level; `exceptionsWithinCi` only when its forecasts were Monte Carlo (not exact). */
+export type ModelLevelBacktest = LevelBacktest;
 
 export interface ModelBacktest extends BacktestResult {
   levels: Record<string, ModelLevelBacktest>;
@@ -84,7 +79,7 @@ export function compareModels(input: ComparisonInput): ModelComparison {
   for (const model of input.models) {
     const varByDay: Record<string, Float64Array> = Object.fromEntries(keys.map((k) => [k, new Float64Array(dates.length)]));
     const esByDay: Record<string, Float64Array> = Object.fromEntries(keys.map((k) => [k, new Float64Array(dates.length)]));
-    const ci: Record<string, Array<[number, number] | undefined>> = Object.fromEntries(keys.map((k) => [k, []]));
+    const ci: Record<string, VarInterval[]> = Object.fromEntries(keys.map((k) => [k, []]));
     const series: SeriesDay[] = [];
     let exact = true;
     for (let i = 0; i < dates.length; i++) {
@@ -99,21 +94,13 @@ export function compareModels(input: ComparisonInput): ModelComparison {
       }
       series.push({ date: dates[i], var: pick(f.var, keys), es: pick(f.es, keys), return: returns[i] });
     }
-    const result = backtest({ dates, values: returns }, varByDay, levels, { inSample: input.inSample });
-    const levelsOut: Record<string, ModelLevelBacktest> = result.levels;
-    if (!exact) {
-      for (const k of keys) {
-        levelsOut[k].exceptionsWithinCi = dates.filter((_, i) => {
-          const c = ci[k][i];
-          return returns[i] < -varByDay[k][i] && c !== undefined && returns[i] >= -c[1];
-        });
-      }
-    }
+    // exact forecasts (closed forms, enumerations) have no simulation noise: no interval flag
+    const result = backtest({ dates, values: returns }, varByDay, levels, { inSample: input.inSample, varCi: exact ? undefined : ci });
     const var99 = varByDay[String(CAPITAL_LEVEL)];
     const meanVar = var99.reduce((s, v) => s + v, 0) / var99.length;
     const cap = capital(result.levels[String(CAPITAL_LEVEL)].trafficLight, meanVar);
     const z2 = z2Test(returns, varByDay[String(Z2_LEVEL)], esByDay[String(Z2_LEVEL)], Z2_LEVEL);
-    models[model] = { ...result, levels: levelsOut, exact, es: { z2 }, series, meanVar, ...cap };
+    models[model] = { ...result, exact, es: { z2 }, series, meanVar, ...cap };
   }
   const ranking = rankModels(
     Object.entries(models).map(([model, m]) => {
