@@ -200,7 +200,7 @@ export class S3ObjectStore implements BlobStore {
     do {
       const out = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of out.Contents ?? []) {
-        if (!o.Key || !o.Key.toLowerCase().endsWith(suffix) || !o.LastModified) continue;
+        if (!o.Key?.toLowerCase().endsWith(suffix) || !o.LastModified) continue;
         if (!best || o.LastModified > best.lastModified || (+o.LastModified === +best.lastModified && o.Key > best.key))
           best = { key: o.Key, etag: o.ETag?.replace(/"/g, ''), lastModified: o.LastModified };
       }

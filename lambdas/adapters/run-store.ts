@@ -114,17 +114,14 @@ export class DynamoRunStore implements RunStore {
       ...stored.values,
     };
     const sets = ['#status = :succeeded', 'finishedAt = :finishedAt', 'simulations = :simulations', ...stored.sets];
-    if (finite(risk.var) !== undefined) (sets.push('var99 = :var99'), (values[':var99'] = risk.var));
-    if (finite(risk.es) !== undefined) (sets.push('es99 = :es99'), (values[':es99'] = risk.es));
-    if (extra.reportKey) (sets.push('reportKey = :reportKey'), (values[':reportKey'] = extra.reportKey));
-    return this.conditionalUpdate({
-      TableName: this.tableName,
-      Key: { runId },
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: '#status = :running',
-      ExpressionAttributeNames: { '#status': 'status', ...(stored.sets[0].startsWith('#result') ? { '#result': 'result' } : {}) },
-      ExpressionAttributeValues: values,
-    });
+    const set = (attribute: string, value: unknown) => {
+      sets.push(`${attribute} = :${attribute}`);
+      values[`:${attribute}`] = value;
+    };
+    if (finite(risk.var) !== undefined) set('var99', risk.var);
+    if (finite(risk.es) !== undefined) set('es99', risk.es);
+    if (extra.reportKey) set('reportKey', extra.reportKey);
+    return this.conditionalUpdate(runId, sets, '#status = :running', { '#status': 'status', ...(stored.sets[0].startsWith('#result') ? { '#result': 'result' } : {}) }, values);
   }
 
   async fail(runId: string, error: string, seed?: Pick<RunRecord, 'portfolioId' | 'input' | 'createdAt'>): Promise<boolean> {
@@ -137,15 +134,9 @@ export class DynamoRunStore implements RunStore {
       values[':createdAt'] = seed.createdAt ?? now;
       values[':input'] = seed.input;
     }
-    return this.conditionalUpdate({
-      TableName: this.tableName,
-      Key: { runId },
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      // without a seed, a run that was never created stays absent (an orphan FAILED row would have no portfolio)
-      ConditionExpression: seed ? 'attribute_not_exists(runId) OR #status = :running' : '#status = :running',
-      ExpressionAttributeNames: { '#status': 'status', '#error': 'error', ...(seed ? { '#input': 'input' } : {}) },
-      ExpressionAttributeValues: values,
-    });
+    // without a seed, a run that was never created stays absent (an orphan FAILED row would have no portfolio)
+    const condition = seed ? 'attribute_not_exists(runId) OR #status = :running' : '#status = :running';
+    return this.conditionalUpdate(runId, sets, condition, { '#status': 'status', '#error': 'error', ...(seed ? { '#input': 'input' } : {}) }, values);
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
@@ -200,7 +191,9 @@ export class DynamoRunStore implements RunStore {
     });
   }
 
-  private async conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+  /** `SET sets` on the run's item if `condition` holds; false when it does not (the run had moved on). */
+  private async conditionalUpdate(runId: string, sets: string[], condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<boolean> {
+    const input = { TableName: this.tableName, Key: { runId }, UpdateExpression: `SET ${sets.join(', ')}`, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values };
     try {
       await this.client.send(new UpdateCommand(input));
       return true;
@@ -231,6 +224,7 @@ export class DynamoRunStore implements RunStore {
     return item;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: an item as the document client returns it; its fields are read below
   private async fromItem(item: Record<string, any>): Promise<RunRecord> {
     let result: Partial<RunResult> = {};
     if (typeof item.result === 'string') result = JSON.parse(item.result);

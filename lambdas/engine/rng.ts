@@ -186,7 +186,7 @@ export class SampleStream {
   gamma(shape: number): number {
     if (shape < 1) {
       const g = this.gamma(shape + 1);
-      return g * Math.pow(1 - this.uniform(), 1 / shape);
+      return g * (1 - this.uniform()) ** (1 / shape);
     }
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);

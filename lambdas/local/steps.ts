@@ -9,17 +9,13 @@ import type { LambdaStep } from './definition.ts';
 
 export type StepDeps = Pick<Deps, 'bucket' | 'objects' | 'runs' | 'inlineShardLimit' | 'logger'>;
 
+type Step = (event: never, deps: StepDeps) => Promise<unknown>;
+
+/** Each Lambda task's step function; the event is the state's JSON, typed by the handler that reads it. */
+const STEPS: Record<LambdaStep, Step> = { fit: fitStep, simulate: simulateStep, reduce: reduceStep, fail: failEvent };
+
 export function runStep(step: LambdaStep, event: unknown, deps: StepDeps): Promise<unknown> {
-  switch (step) {
-    case 'fit':
-      return fitStep(event as Parameters<typeof fitStep>[0], deps);
-    case 'simulate':
-      return simulateStep(event as Parameters<typeof simulateStep>[0], deps);
-    case 'reduce':
-      return reduceStep(event as Parameters<typeof reduceStep>[0], deps);
-    case 'fail':
-      return failEvent(event as Parameters<typeof failEvent>[0], deps);
-  }
+  return (STEPS[step] as (event: unknown, deps: StepDeps) => Promise<unknown>)(event, deps);
 }
 
 /** Runs a run's steps: `priority` orders runs (lower first); `cancel` drops a run's steps that have not started. */
