@@ -57,6 +57,8 @@ export class SampleGenerator {
   private cursor = 0;
   /** the block stream's state at the start of sample `marked` (the last one sought) */
   private readonly mark = new Int32Array(4);
+  /** seek()'s scratch for the replayed samples' values */
+  private replay: Float64Array | undefined;
   private marked = -1;
   /** `lower` row-major in one typed array, μ and β as typed arrays (the regeneration loop's reads) */
   private readonly flat: Float64Array;
@@ -184,9 +186,18 @@ export class SampleGenerator {
       return;
     }
     if (b !== this.block || this.cursor > i) {
-      st.seedBlock(b);
-      this.block = b;
-      this.cursor = b * BLOCK;
+      if (this.df === 0) {
+        // the inlined loop replays the block's first samples about twice as fast as skip() (the reducer's attribution
+        // regenerates samples scattered over thousands of blocks) and leaves the stream at sample i
+        this.replay ??= new Float64Array(BLOCK);
+        fillNormal(this, b * BLOCK, i - b * BLOCK, this.replay, undefined);
+        this.block = b;
+        this.cursor = i;
+      } else {
+        st.seedBlock(b);
+        this.block = b;
+        this.cursor = b * BLOCK;
+      }
     }
     while (this.cursor < i) this.skip();
     this.marked = i;
@@ -305,17 +316,26 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
   const draws = sd > 0 ? 2 : 1;
   const top = marks === undefined ? -Infinity : marks.top;
   const end = start + count;
-  for (let b0 = Math.floor(start / block) * block; b0 < end; b0 += block) {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const first = Math.floor(start / block) * block;
+  if (first >= end) {
+    st.seedBlock(first / block); // nothing to draw: the stream at the block's start
+    return;
+  }
+  for (let b0 = first; b0 < end; b0 += block) {
     // seedBlock(b0 / block), fmix32 inlined five times
     let x = ((b0 / block) ^ blockKey) | 0;
     x ^= x >>> 16; x = Math.imul(x, 0x85ebca6b); x ^= x >>> 13; x = Math.imul(x, 0xc2b2ae35); x ^= x >>> 16;
-    let s0 = (x + k0) | 0;
+    s0 = (x + k0) | 0;
     s0 ^= s0 >>> 16; s0 = Math.imul(s0, 0x85ebca6b); s0 ^= s0 >>> 13; s0 = Math.imul(s0, 0xc2b2ae35); s0 ^= s0 >>> 16;
-    let s1 = (x + k1) | 0;
+    s1 = (x + k1) | 0;
     s1 ^= s1 >>> 16; s1 = Math.imul(s1, 0x85ebca6b); s1 ^= s1 >>> 13; s1 = Math.imul(s1, 0xc2b2ae35); s1 ^= s1 >>> 16;
-    let s2 = (x + k2) | 0;
+    s2 = (x + k2) | 0;
     s2 ^= s2 >>> 16; s2 = Math.imul(s2, 0x85ebca6b); s2 ^= s2 >>> 13; s2 = Math.imul(s2, 0xc2b2ae35); s2 ^= s2 >>> 16;
-    let s3 = (x + k3) | 0;
+    s3 = (x + k3) | 0;
     s3 ^= s3 >>> 16; s3 = Math.imul(s3, 0x85ebca6b); s3 ^= s3 >>> 13; s3 = Math.imul(s3, 0xc2b2ae35); s3 ^= s3 >>> 16;
     if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
     const bEnd = Math.min(end, b0 + block);
@@ -366,4 +386,6 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
       }
     }
   }
+  // the stream where the range ends (seek() replays with it)
+  state[0] = s0; state[1] = s1; state[2] = s2; state[3] = s3;
 }
