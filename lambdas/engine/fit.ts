@@ -17,6 +17,13 @@ const COLLINEAR_RATIO = 1e-10;
 const NULL_WEIGHT = 1e-6;
 
 export function fitModel(data: ReturnsData, settings: Settings): FitResult {
+  return withLasso(fitRegression(data, settings), data, settings);
+}
+
+/** The fit without the LASSO cross-check: everything the simulated model needs (the CLI runs the check meanwhile). */
+export type Regressions = Omit<FitResult, 'lasso'>;
+
+export function fitRegression(data: ReturnsData, settings: Settings): Regressions {
   validate(data, settings);
   const { y, X, candidates } = data;
   const n = y.length;
@@ -25,12 +32,6 @@ export function fitModel(data: ReturnsData, settings: Settings): FitResult {
   const selected = outcome.selected;
   // nothing screened out: the final regression is the full one (a copy, so neither is changed through the other)
   const final = selected.length === candidates.length ? structuredClone(full) : ols(y, columns(data, selected), selected);
-  const lasso = lassoCvDetailed(y, X, candidates, {
-    alphas: settings.lassoAlphas,
-    eps: settings.lassoEps,
-    folds: settings.lassoFolds,
-  });
-
   const warnings = [...outcome.warnings];
   const adequate = final.r2 >= settings.r2Threshold;
   if (!adequate) {
@@ -38,16 +39,6 @@ export function fitModel(data: ReturnsData, settings: Settings): FitResult {
       `final R² ${final.r2.toFixed(4)} is below r2Threshold ${settings.r2Threshold}: the selected factors explain too ` +
         `little of "${data.portfolio}", so a factor-only VaR understates its risk (consider residual "normal")`,
     );
-  }
-  const zeroed = selected.filter((f) => !lasso.result.cvSelected.includes(f));
-  if (zeroed.length > 0) {
-    warnings.push(`LASSO at the cross-validated α sets ${quoteList(zeroed)} to zero although screening selected ${zeroed.length > 1 ? 'them' : 'it'}`);
-  }
-  if (lasso.result.selected1se.length === 0) {
-    warnings.push('LASSO with the 1-SE rule selects no factor: by cross-validation no factor predicts the portfolio better than its mean');
-  }
-  if (lasso.unconverged > 0) {
-    warnings.push(`LASSO coordinate descent did not converge for ${lasso.unconverged} α value(s); its path may be inexact`);
   }
   return {
     observations: n,
@@ -60,12 +51,32 @@ export function fitModel(data: ReturnsData, settings: Settings): FitResult {
     final,
     adequate,
     warnings,
-    lasso: lasso.result,
   };
 }
 
+/** The LASSO cross-check of a fit (it never changes the model): its result and warnings added. */
+export function withLasso(fit: Regressions, data: ReturnsData, settings: Settings): FitResult {
+  const lasso = lassoCvDetailed(data.y, data.X, data.candidates, {
+    alphas: settings.lassoAlphas,
+    eps: settings.lassoEps,
+    folds: settings.lassoFolds,
+  });
+  const warnings = [...fit.warnings];
+  const zeroed = fit.selected.filter((f) => !lasso.result.cvSelected.includes(f));
+  if (zeroed.length > 0) {
+    warnings.push(`LASSO at the cross-validated α sets ${quoteList(zeroed)} to zero although screening selected ${zeroed.length > 1 ? 'them' : 'it'}`);
+  }
+  if (lasso.result.selected1se.length === 0) {
+    warnings.push('LASSO with the 1-SE rule selects no factor: by cross-validation no factor predicts the portfolio better than its mean');
+  }
+  if (lasso.unconverged > 0) {
+    warnings.push(`LASSO coordinate descent did not converge for ${lasso.unconverged} α value(s); its path may be inexact`);
+  }
+  return { ...fit, warnings, lasso: lasso.result };
+}
+
 /** β and α of the final regression, s² = SSR/(n−k−1), and the window's mean and sample covariance of its factors. */
-export function factorModel(fit: FitResult, data: ReturnsData): FactorModel {
+export function factorModel(fit: Regressions, data: ReturnsData): FactorModel {
   const factors = [...fit.final.factors];
   const n = data.y.length;
   const beta = factors.map((f) => fit.final.coefficients[f].estimate);

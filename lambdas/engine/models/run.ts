@@ -151,7 +151,7 @@ function withResidualFactor(base: FactorModel, cov: number[][], v: number): Fact
  * up to the fit window's end through `readHistory` (the CLI's file, the pipeline's S3 object: this module does no I/O).
  */
 export async function modelRunFor(
-  settings: Settings, fit: FitResult, base: FactorModel, simulation: SimulationSettings,
+  settings: Settings, fit: Pick<FitResult, 'window'>, base: FactorModel, simulation: SimulationSettings,
   readHistory: (end: string) => Promise<ReturnsData>, window: ReturnsData,
 ): Promise<ModelRun> {
   let history: ModelHistory;
