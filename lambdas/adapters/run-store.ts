@@ -11,6 +11,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { BlobStore, RunRecord, RunResult, RunStatus } from '../engine/types.ts';
+import { z } from 'zod';
+import { StoredDataError } from '../contracts/errors.ts';
+import { objectRefSchema } from '../contracts/run.ts';
 import { RUNS_TABLE } from '../contracts/tables.ts';
 import { makeDocumentClient } from './clients.ts';
 
@@ -80,6 +83,24 @@ export function riskAt(result: Partial<RunResult>, level = 0.99): { var?: number
 function finite(x: number | undefined): number | undefined {
   return x !== undefined && Number.isFinite(x) ? x : undefined;
 }
+
+/**
+ * A run's item as read back: the identity, then the result inline (`result`, JSON text) or in the overflow store
+ * (`resultRef`), never both (none before SUCCEEDED). Other attributes (var99, simulations, …) pass through.
+ */
+const runItemSchema = z
+  .looseObject({
+    runId: z.string(),
+    portfolioId: z.string(),
+    status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED'] satisfies RunStatus[]),
+    createdAt: z.string(),
+    input: objectRefSchema,
+    finishedAt: z.string().optional(),
+    settings: z.string().optional(),
+    error: z.string().optional(),
+    reportKey: z.string().optional(),
+  })
+  .and(z.union([z.looseObject({ result: z.string().optional(), resultRef: z.never().optional() }), z.looseObject({ resultRef: z.string(), result: z.never().optional() })]));
 
 export class DynamoRunStore implements RunStore {
   constructor(
@@ -224,8 +245,13 @@ export class DynamoRunStore implements RunStore {
     return item;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: an item as the document client returns it; its fields are read below
-  private async fromItem(item: Record<string, any>): Promise<RunRecord> {
+  private async fromItem(stored: Record<string, unknown>): Promise<RunRecord> {
+    const parsed = runItemSchema.safeParse(stored);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StoredDataError(String(stored.runId), `run ${String(stored.runId)}: stored item: ${issue.path.join('.') || 'item'}: ${issue.message}`);
+    }
+    const item = parsed.data;
     let result: Partial<RunResult> = {};
     if (typeof item.result === 'string') result = JSON.parse(item.result);
     else if (item.resultRef && this.overflow) result = JSON.parse(new TextDecoder().decode(await this.overflow.get(item.resultRef)));

@@ -8,6 +8,8 @@ import { S3ObjectStore, parseS3Ref } from '../../lambdas/adapters/object-store.t
 import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
 import { portfolioIdFromKey, uploadRunId, isPortfolioId, isSafeObjectKey } from '../../lambdas/contracts/run-ids.ts';
 import { InputError, type RunRecord, type RunResult } from '../../lambdas/engine/types.ts';
+import { StoredDataError } from '../../lambdas/contracts/errors.ts';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 
 const BUCKET = 'varstream-test';
@@ -164,6 +166,18 @@ describe('DynamoRunStore', () => {
     expect(await bigRuns.succeed('big-2', { ...fakeResult(), padding: noisy } as unknown as RunResult)).toBe(true);
     expect(((await bigRuns.get('big-2')) as unknown as { padding: string }).padding).toBe(noisy);
     expect(await objects.head(BUCKET, 'results/big-2.json')).toBeDefined();
+  });
+
+  it('an item read back holds its result inline or by reference, never both: otherwise a StoredDataError', async () => {
+    const item = { runId: 'both-1', portfolioId: 'p1', status: 'SUCCEEDED', createdAt: '2024-05-01T00:00:00.000Z', input: { bucket: BUCKET, key: 'uploads/p1/a.csv' } };
+    await makeDocumentClient().send(new PutCommand({ TableName: TABLE, Item: { ...item, result: '{}', resultRef: `s3://${BUCKET}/results/both-1.json` } }));
+    const both = runs.get('both-1');
+    await expect(both).rejects.toThrow(StoredDataError);
+    await expect(both).rejects.toThrow(/^run both-1: stored item: /);
+    await makeDocumentClient().send(new PutCommand({ TableName: TABLE, Item: { ...item, runId: 'both-2', status: 'DONE' } }));
+    await expect(runs.get('both-2')).rejects.toThrow(/^run both-2: stored item: status: /);
+    await makeDocumentClient().send(new PutCommand({ TableName: TABLE, Item: { ...item, runId: 'both-3', result: '{"portfolio":"p1"}' } }));
+    expect(await runs.get('both-3')).toMatchObject({ runId: 'both-3', status: 'SUCCEEDED', portfolio: 'p1' });
   });
 
   it('listByPortfolio returns summaries newest first, limited', async () => {
