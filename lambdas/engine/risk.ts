@@ -89,9 +89,7 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
   if (usesTMixtureClosedForm(simulation)) {
     // t factors plus a normal residual: exact by the 1-D quadrature over the χ² mixing variable
     const nu = simulation.df;
-    const factorVariance = variance - model.residualVariance;
-    const a = Math.sqrt(((nu - 2) / nu) * factorVariance);
-    const s = Math.sqrt(model.residualVariance);
+    const { a, s } = mixtureScales(model, simulation);
     const r = mixtureRisk(m, a, s, nu, q);
     return {
       var: r.var, es: r.es, kappa: (r.var + m) / sd, mean: m, sd, exact: true, mixture: true,
@@ -119,6 +117,16 @@ export function analyticRisk(model: FactorModel, simulation: SimulationSettings,
     // a sum of h resampled scenario days (hs/fhs) or of h t days has no closed form: the normal one approximates it
     factorKappa: euler, residualKappa: euler, exact: h === 1 || (simulation.distribution !== 't' && model.scenarios === undefined), mixture: false,
   };
+}
+
+/**
+ * t factors plus a normal residual over one day (usesTMixtureClosedForm): X = m + a·√(ν/W)·Z₁ + s·Z₂ with W ~ χ²_ν,
+ * a the factors' t scale (a²·ν/(ν − 2) = the factor variance βᵀΣβ) and s the residual's standard deviation.
+ */
+export function mixtureScales(model: FactorModel, simulation: SimulationSettings & { df: number }): { m: number; a: number; s: number } {
+  const { mean, variance } = dailyMoments(model, simulation);
+  const nu = simulation.df;
+  return { m: mean, a: Math.sqrt(((nu - 2) / nu) * (variance - model.residualVariance)), s: Math.sqrt(model.residualVariance) };
 }
 
 /**

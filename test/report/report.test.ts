@@ -167,11 +167,11 @@ describe('renderReport (HTML text)', () => {
     expect(html).not.toContain('class="bar"');
   });
 
-  it('overlays the Student t only where the closed form is a t (one day, no residual)', () => {
+  it('overlays the Student t where the closed form is a t (one day, no residual), the t + residual mixture with a residual', () => {
     const t: RunResult = { ...run, simulation: { ...run.simulation, distribution: 't', df: 5 } };
     expect(renderReport(t)).toContain('closed form (t, 5 df)');
     const tResidual: RunResult = { ...t, simulation: { ...t.simulation, residual: 'normal' } };
-    expect(renderReport(tResidual)).toContain('closed form (normal)');
+    expect(renderReport(tResidual)).toContain('closed form (t, 5 df, + normal residual)');
     // residual and intercept lines in the attribution get their own bars
     const withParts: RunResult = { ...run, attribution: { ...run.attribution, residual: { componentVar: 0.004, componentEs: 0.005 }, intercept: { componentVar: -0.0007, componentEs: -0.0007 } } };
     const html = renderReport(withParts);
