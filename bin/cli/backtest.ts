@@ -10,7 +10,7 @@ import { renderReport } from '../../lambdas/report/report.ts';
 import { levelKey } from '../../lambdas/engine/risk.ts';
 import { buildRunResult, inProcessShards, simulateAndReduce, simulationSettings } from '../../lambdas/engine/run.ts';
 import { InputError, type FactorModel, type RunResult, type SimulationSettings } from '../../lambdas/engine/types.ts';
-import { addInputOptions, confidenceFlag, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
+import { addInputOptions, csvCommand, COMMAND_LINE, modelFlags, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
 import type { SimulationOptions } from './common.ts';
 import { num, pct, pval, table } from './text.ts';
 import { formatComparison, runComparison, withinCiLine, type CompareOptions } from './compare.ts';
@@ -69,10 +69,7 @@ export async function runBacktest(csv: string, opts: BacktestOptions): Promise<B
     shards: opts.shards === undefined ? undefined : numberFlag(opts.shards, '--shards'),
     seed: opts.seed === undefined ? undefined : numberFlag(opts.seed, '--seed'),
     distribution: opts.distribution,
-    df: opts.df === undefined ? undefined : numberFlag(opts.df, '--df'),
-    residual: opts.residual,
-    intercept: opts.intercept,
-    confidence: confidenceFlag(opts.confidence),
+    ...modelFlags(opts),
   };
   const base = settingsFromOptions(opts, extra);
   // the single-model backtest simulates the paper's model; a config's other model would otherwise be silently ignored

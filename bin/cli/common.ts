@@ -86,6 +86,16 @@ export function confidenceFlag(value: string | undefined): number[] | undefined 
   return value === undefined ? undefined : value.split(',').map((s) => numberFlag(s, '--confidence'));
 }
 
+/** The model flags backtest and its model comparison share, as settings keys (only flags actually given count). */
+export function modelFlags(opts: SimulationOptions): Record<string, unknown> {
+  return {
+    df: opts.df === undefined ? undefined : numberFlag(opts.df, '--df'),
+    residual: opts.residual,
+    intercept: opts.intercept,
+    confidence: confidenceFlag(opts.confidence),
+  };
+}
+
 /** The settings keys the input flags map to (only flags actually given). */
 export function inputFlags(opts: InputOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};

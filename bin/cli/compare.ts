@@ -8,7 +8,7 @@ import { fitModel } from '../../lambdas/engine/fit.ts';
 import { DEFAULT_LAMBDA } from '../../lambdas/engine/models/index.ts';
 import { InputError } from '../../lambdas/engine/types.ts';
 import { windowFlags, type BacktestOptions } from './backtest.ts';
-import { COMMAND_LINE, confidenceFlag, loadReturns, numberFlag, settingsFromOptions } from './common.ts';
+import { COMMAND_LINE, loadReturns, modelFlags, numberFlag, settingsFromOptions } from './common.ts';
 import { pct as percent, pval, table } from './text.ts';
 
 export interface CompareOptions extends BacktestOptions {
@@ -27,12 +27,7 @@ export async function runComparison(csv: string, opts: CompareOptions): Promise<
   if (opts.window !== undefined || opts.step !== undefined) throw new InputError(COMMAND_LINE, 1, 1, '--models: every model forecasts daily; --window/--step apply to the single-model backtest');
   const models = parseModelList(opts.models, { file: COMMAND_LINE, key: '--models' });
   const { inSample, outOfSample } = windowFlags(opts);
-  const base = settingsFromOptions(opts, {
-    df: opts.df === undefined ? undefined : numberFlag(opts.df, '--df'),
-    residual: opts.residual,
-    intercept: opts.intercept,
-    confidence: confidenceFlag(opts.confidence),
-  });
+  const base = settingsFromOptions(opts, modelFlags(opts));
   const lambda = opts.lambda === undefined ? DEFAULT_LAMBDA : numberFlag(opts.lambda, '--lambda');
   if (!(lambda > 0 && lambda < 1)) throw new InputError(COMMAND_LINE, 1, 1, `--lambda: expected a decay in (0, 1), got ${opts.lambda}`);
   const lookback = opts.lookback === undefined ? undefined : numberFlag(opts.lookback, '--lookback');
