@@ -245,25 +245,31 @@ async function diskFull(base: string): Promise<Outcome> {
       if (r.etag) runIds.push(stack.uploadRunId(key, r.etag));
       if (!stack.alive) break;
     }
-    const runs = await Promise.all(runIds.map((id) => stack.settled(id, 60_000)));
+    const runs = await Promise.all(runIds.map((id) => stack.settled(id, 20_000)));
     const statuses = runs.map((r) => (r ? r.status : 'RUNNING'));
-    const errors = [...new Set(runs.filter((r) => r?.status === 'FAILED').map((r) => r?.error ?? ''))].slice(0, 2);
     const api = await stack.get('/portfolios/full/runs').catch(() => ({ status: 0 }));
     const alive = stack.alive;
-    // free the disk (the uploads), restart on the same data: whatever the full disk left RUNNING is settled
-    await stack.stop();
+    // free the disk (the uploads) under the running stack: the executor keeps retrying the FAILED writes the full
+    // disk refused, so every run ends FAILED with its write error without a restart
     if (mounted) await rm(join(dataDir, 's3', stack.bucket, 'uploads'), { recursive: true, force: true });
+    const t0 = Date.now();
+    const freed = await Promise.all(runIds.map((id) => stack.settled(id, 120_000)));
+    const freedSecs = (Date.now() - t0) / 1000;
+    const live = freed.map((r) => (r ? r.status : 'RUNNING'));
+    const errors = [...new Set(freed.filter((r) => r?.status === 'FAILED').map((r) => (r?.error ?? '').replace(/after \d+ (ms|s)/, 'after …').replace(/\d{6}\.log/, 'NNNNNN.log')))].slice(0, 3);
+    // and a restart on the same data changes nothing
+    await stack.stop();
     const again = await Stack.start(dataDir);
     let after: string[];
     try {
-      after = (await Promise.all(runIds.map((id) => again.settled(id, 180_000)))).map((r) => (r ? r.status : 'RUNNING'));
+      after = (await Promise.all(runIds.map((id) => again.settled(id, 60_000)))).map((r) => (r ? r.status : 'RUNNING'));
     } finally {
       await again.stop();
     }
     return {
       scenario: mounted ? 'ENOSPC (3 MB tmpfs data dir)' : 'unwritable reports/ folder (tmpfs mount refused)',
-      outcome: `${puts.length} PUTs of ${(body.length / 1024).toFixed(0)} KB: ${count(puts.map(String))}; process ${alive ? 'alive' : `EXITED ${stack.exited}: ${stack.lines.slice(-30).join(' | ').slice(0, 3000)}`}; API list → ${api.status}; runs while full: ${count(statuses) || 'none'}${errors.length ? ` (${errors.join('; ')})` : ''}; after freeing space and a restart: ${count(after) || 'none'}`,
-      ok: alive && api.status === 200 && !after.includes('RUNNING') && puts.every((s) => s === 200 || s === 500 || s === 507),
+      outcome: `${puts.length} PUTs of ${(body.length / 1024).toFixed(0)} KB: ${count(puts.map(String))}; process ${alive ? 'alive' : `EXITED ${stack.exited}: ${stack.lines.slice(-30).join(' | ').slice(0, 3000)}`}; API list → ${api.status}; runs while full: ${count(statuses) || 'none'}; after freeing space, no restart: ${count(live) || 'none'} within ${freedSecs.toFixed(0)} s${errors.length ? ` (${errors.map((e) => `"${e}"`).join('; ')})` : ''}; after a restart: ${count(after) || 'none'}`,
+      ok: alive && api.status === 200 && !live.includes('RUNNING') && !after.includes('RUNNING') && puts.every((s) => s === 200 || s === 500 || s === 507),
     };
   } finally {
     await stack.stop();

@@ -8,6 +8,9 @@
 // abstract-level 3's iterators do not have (they have close()). Each Query left an open native iterator and its
 // implicit snapshot, which pins leveldb's memtables and table versions: the local stack's RSS grew ~750 KB per run
 // (issue 12's soak), none of it on a JavaScript heap. The guard gives the iterators the `return` dynalite calls.
+//
+// After a failed write (ENOSPC), leveldb's log has a hole: what is written next lives in memory and in a log that a
+// restart cannot replay. The first write that succeeds again has the memtable flushed to a table file.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -38,16 +41,40 @@ export function guardDynalite(): void {
     };
   }
   const { Level } = require('level') as { Level: { prototype: Record<string, Method> } };
+  // databases whose log took a failed write: once a write succeeds again, the memtable goes to a table file
+  const unflushed = new WeakSet<object>();
   for (const name of ['put', 'get', 'del', 'batch']) {
     const original = Level.prototype[name];
+    const writes = name !== 'get';
     // abstract-level 3 is promise-only; dynalite wraps these promises into its callbacks (wrapWithCallbacks)
-    Level.prototype[name] = function (this: unknown, ...args: unknown[]) {
+    Level.prototype[name] = function (this: LevelDb, ...args: unknown[]) {
       const out = original.apply(this, args);
-      return out instanceof Promise
-        ? out.catch((err: Error) => {
-            throw asInternalServerError(err);
-          })
-        : out;
+      if (!(out instanceof Promise)) return out;
+      return out.then(
+        (value) => {
+          if (writes && unflushed.has(this)) flushAfterWriteError(this, unflushed);
+          return value;
+        },
+        (err: Error & { code?: string }) => {
+          if (writes && err.code === 'LEVEL_IO_ERROR') unflushed.add(this);
+          throw asInternalServerError(err);
+        },
+      );
     };
   }
+}
+
+interface LevelDb {
+  compactRange(start: string, end: string): Promise<void>;
+}
+
+/**
+ * A failed write leaves a hole in leveldb's log (its buffered bytes are dropped, later records are misaligned), so a
+ * restart's log replay would lose every write since (a run's FAILED recorded after the disk had room again). Once
+ * writes succeed again, the memtable is written to a table file and the log starts afresh: compactRange on a range
+ * that holds no key flushes the memtable and compacts nothing else.
+ */
+function flushAfterWriteError(db: LevelDb, unflushed: WeakSet<object>): void {
+  unflushed.delete(db);
+  db.compactRange('\x00', '\x00\x00').catch(() => unflushed.add(db));
 }

@@ -1,7 +1,7 @@
 // The persisted state of a local execution: one JSON file per run under <dataDir>/executions/<runId>.json, written
 // when the execution starts and when it ends (a file still RUNNING at start-up is one a crash interrupted), and the
 // EventBridge status-change event Step Functions would send for it when it ends.
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionStatusChange } from '../handlers/fail.ts';
 import type { RunInput } from '../contracts/steps.ts';
@@ -56,6 +56,13 @@ export async function readExecutions(dir: string): Promise<ExecutionState[]> {
     }
   }
   return states;
+}
+
+/** Writes an execution's state file whole (a temporary file renamed into place: a crash leaves the old or the new). */
+export async function writeExecution(dir: string, state: ExecutionState): Promise<void> {
+  const file = join(dir, `${state.runId}.json`);
+  await writeFile(`${file}.tmp`, JSON.stringify(state));
+  await rename(`${file}.tmp`, file);
 }
 
 /** The EventBridge "Execution Status Change" event Step Functions would send for this ended execution. */

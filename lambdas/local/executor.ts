@@ -9,7 +9,7 @@
 // <dataDir>/executions/<runId>.json (execution-state.ts), written when it starts and when it ends: a file still RUNNING
 // at start-up is an execution a crash interrupted (`readExecutions` lists them; `resume` runs one again until its
 // persisted deadline).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import type { RunRecord } from '../engine/types.ts';
@@ -17,7 +17,8 @@ import type { RunInput } from '../contracts/steps.ts';
 import type { Deps } from '../handlers/deps.ts';
 import type { LocalDefinition } from './asl-local.ts';
 import type { LambdaStep } from './definition.ts';
-import { type ExecutionState, type HistoryEvent, statusChange } from './execution-state.ts';
+import { type ExecutionState, type HistoryEvent, writeExecution } from './execution-state.ts';
+import { settleEnded } from './recovery.ts';
 import type { StepRunner } from './steps.ts';
 
 /** The fields of aws-local-stepfunctions' event log entries that the history keeps. */
@@ -45,6 +46,8 @@ export interface ExecutorOptions {
   dir?: string;
   /** the execution timeout in ms (default: the definition's TimeoutSeconds) */
   runTimeoutMs?: number;
+  /** first wait before recording an execution's end again after a write failed (doubles up to 30 s; default 1 s) */
+  settleRetryMs?: number;
   events?: ExecutorEvents;
 }
 
@@ -57,17 +60,22 @@ export function lambdaFailure(e: unknown): Error {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const MAX_SETTLE_RETRY_MS = 30_000;
 
 export class LocalExecutor {
   private readonly machine: StateMachine;
   private readonly executions = new Map<string, ExecutionState>();
   private readonly active = new Map<string, Promise<void>>();
+  private readonly unsettled = new Map<string, { attempts: number; timer: NodeJS.Timeout }>();
   private readonly timeoutMs: number;
+  private readonly retryMs: number;
   private sequence = 0;
+  private draining = false;
 
   constructor(private readonly options: ExecutorOptions) {
     this.machine = new StateMachine(options.local.definition);
     this.timeoutMs = options.runTimeoutMs ?? (options.local.timeoutSeconds ?? 7200) * 1000;
+    this.retryMs = options.settleRetryMs ?? 1000;
   }
 
   /** Deps['start']: StartExecution with name = runId; a name taken before (also in an earlier session) starts nothing. */
@@ -77,12 +85,23 @@ export class LocalExecutor {
     const state: ExecutionState = { runId: input.runId, input, status: 'RUNNING', startDate, deadline: startDate + this.timeoutMs, history: [] };
     this.executions.set(input.runId, state);
     if (this.options.dir) {
+      let taken = false;
       try {
         await mkdir(this.options.dir, { recursive: true });
-        await writeFile(this.file(input.runId), JSON.stringify(state), { flag: 'wx' });
+        // wx: the name is taken once, also by another process on the same data
+        await writeFile(this.file(input.runId), JSON.stringify(state), { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+          taken = e.code === 'EEXIST';
+          throw e;
+        });
       } catch (e) {
-        this.executions.delete(input.runId);
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') return { started: false };
+        if (taken) {
+          this.executions.delete(input.runId);
+          return { started: false };
+        }
+        // the state file cannot be written (a full disk): this request fails, and the run ends FAILED with the write
+        // error as soon as that can be recorded
+        Object.assign(state, { status: 'FAILED', stopDate: Date.now(), error: 'States.Runtime', cause: `could not start the execution: ${(e as Error).message}` });
+        void this.settle(state);
         throw e;
       }
     }
@@ -138,9 +157,41 @@ export class LocalExecutor {
     }
   }
 
-  /** Waits for every execution in flight to end. */
+  /**
+   * Records an ended execution on its run (settleEnded: FAILED with its error unless it succeeded, then its state
+   * file). While a write fails (ENOSPC, an unwritable folder) it tries again with backoff, so the run ends FAILED with
+   * that error once the disk has room, without a restart; until then the execution stays in memory for describe().
+   */
+  readonly settle = async (state: ExecutionState, priority = this.sequence++): Promise<void> => {
+    const { dir, steps, deps } = this.options;
+    try {
+      await settleEnded(state, { fail: (change) => steps.run('fail', change, priority), ...(dir ? { persist: (s: ExecutionState) => writeExecution(dir, s) } : {}) });
+    } catch (e) {
+      const attempts = (this.unsettled.get(state.runId)?.attempts ?? 0) + 1;
+      if (attempts === 1) deps.logger.error('could not record the end of the execution: retrying', { runId: state.runId, error: (e as Error).message });
+      this.executions.set(state.runId, state);
+      if (this.draining) return;
+      const timer = setTimeout(() => void this.settle(state, priority), Math.min(MAX_SETTLE_RETRY_MS, this.retryMs * 2 ** (attempts - 1)));
+      timer.unref();
+      this.unsettled.set(state.runId, { attempts, timer });
+      return;
+    }
+    this.unsettled.delete(state.runId);
+    if (dir && !this.active.has(state.runId)) this.executions.delete(state.runId);
+  };
+
+  /** Ended executions whose end is not recorded yet (a write keeps failing). */
+  get unsettledCount(): number {
+    return this.unsettled.size;
+  }
+
+  /** Waits for every execution in flight to end, then tries once more to record those a failed write left open. */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.active.values()]);
+    this.draining = true;
+    const left = [...this.unsettled.entries()];
+    for (const [, { timer }] of left) clearTimeout(timer);
+    await Promise.allSettled(left.map(([runId]) => this.settle(this.executions.get(runId)!)));
   }
 
   private file(runId: string): string {
@@ -150,7 +201,11 @@ export class LocalExecutor {
   private launch(state: ExecutionState): void {
     const run = this.execute(state, this.sequence++)
       .catch((e) => this.options.deps.logger.error('execution failed to run', e as Error))
-      .finally(() => this.active.delete(state.runId));
+      .finally(() => {
+        this.active.delete(state.runId);
+        // recorded and in its file: describe() reads it from there (memory holds what runs or is not yet recorded)
+        if (this.options.dir && !this.unsettled.has(state.runId)) this.executions.delete(state.runId);
+      });
     this.active.set(state.runId, run);
   }
 
@@ -193,15 +248,8 @@ export class LocalExecutor {
     await Promise.race([recorded, sleep(1000)]);
     if (timedOut) state.history.push({ timestamp: new Date(state.stopDate).toISOString(), type: 'ExecutionTimedOut' });
 
-    if (state.status !== 'SUCCEEDED') {
-      // RunEndedRule: EventBridge hands the ended execution to the Fail function
-      try {
-        await steps.run('fail', statusChange(state), priority);
-      } catch (e) {
-        deps.logger.error('could not record FAILED', e as Error);
-      }
-    }
-    if (this.options.dir) await this.persist(state);
+    // RunEndedRule: EventBridge hands an execution that did not succeed to the Fail function
+    await this.settle(state, priority);
     const record = await deps.runs.get(state.runId).catch(() => undefined);
     if (record) this.options.events?.finished?.(record, performance.now() - t0);
   }
@@ -242,13 +290,4 @@ export class LocalExecutor {
     }
   }
 
-  private async persist(state: ExecutionState): Promise<void> {
-    const tmp = `${this.file(state.runId)}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(state));
-      await rename(tmp, this.file(state.runId));
-    } catch (e) {
-      this.options.deps.logger.error('could not persist the execution', e as Error);
-    }
-  }
 }

@@ -6,7 +6,7 @@
 //   stack binds to 127.0.0.1, but any web page in a local browser can still reach it;
 // - a store that never leaves the bucket's folder (checked on the resolved path, whatever the request looked like),
 //   writes each object to a temporary file and renames it into place (readers see the old or the new bytes, never a
-//   mix), and turns every file-system error into that request's error (s3rver answers 500).
+//   mix), and turns every file-system error into that request's error (s3rver answers 500 with the error's message).
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
@@ -103,9 +103,25 @@ export function guardS3rver(s3: Guardable, directory: string): void {
   s3.middleware.unshift(async (ctx, next) => {
     const refused = checkRequest({ method: ctx.method, path: ctx.path, query: ctx.query, contentType: ctx.get('content-type'), copySource: ctx.get('x-amz-copy-source') });
     if (refused) return refuse(ctx, refused.status, refused.code, refused.message);
-    return next();
+    try {
+      return await next();
+    } catch (e) {
+      throw storeError(e);
+    }
   });
   s3.store = s3.context.store = new (safeStoreClass())(directory);
+}
+
+/**
+ * A file-system error of the store (ENOSPC, EACCES, …) as s3rver's 500 InternalError with the error's own message
+ * ("local S3: ENOSPC: no space left on device, write"), not "We encountered an internal error": a run that fails on
+ * it says why. Anything else passes untouched.
+ */
+export function storeError(e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof err.syscall !== 'string') return e;
+  // s3rver's error handler shows the message of an error marked `expose`
+  return Object.assign(new Error(`local S3: ${err.message}`), { expose: true });
 }
 
 type Store = {

@@ -181,9 +181,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     // before any upload, schedule tick or request: runs a crash (kill -9, power cut) left RUNNING: resumed until their persisted deadline, else FAILED
-    const recovery = await recoverInterrupted({ dir: join(dataDir, 'executions'), runs, resume: (state) => executor.resume(state) });
+    const recovery = await recoverInterrupted({ dir: join(dataDir, 'executions'), runs, resume: (state) => executor.resume(state), settle: executor.settle });
     for (const runId of recovery.resumed) log(`run ${runId} resumed: the stack stopped during it`);
     for (const runId of recovery.failed) log(`run ${runId} FAILED: ${INTERRUPTED}`);
+    for (const runId of recovery.settling) log(`run ${runId}: its execution had ended, its FAILED is recorded now`);
 
     const idempotency = makeIdempotencyStore(idempotencyTable, dynamoClient);
     const deps: Deps = { bucket, objects, runs, start: executor.start, history: (runId) => executor.describe(runId), portfolios, inlineShardLimit, logger, idempotency };

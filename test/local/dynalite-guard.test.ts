@@ -34,6 +34,44 @@ describe('dynalite guard', () => {
     }
   });
 
+  it('after a failed write (a full disk), the first write that succeeds has the memtable flushed, so a restart replays it', async () => {
+    guardDynalite();
+    type Db = { open(): Promise<void>; close(): Promise<void>; put(k: string, v: string): Promise<void>; get(k: string): Promise<string | undefined>; _put: (...a: unknown[]) => Promise<void>; compactRange(a: string, b: string): Promise<void> };
+    const { Level } = require('level') as { Level: new (path: string) => Db };
+    const dir = await mkdtemp(join(tmpdir(), 'varstream-level-'));
+    try {
+      const db = new Level(dir);
+      await db.open();
+      const flushes: Array<[string, string]> = [];
+      const compactRange = db.compactRange.bind(db);
+      db.compactRange = (a, b) => {
+        flushes.push([a, b]);
+        return compactRange(a, b);
+      };
+      await db.put('before', '1');
+      expect(flushes).toEqual([]);
+      // leveldb's own error for a log write on a full disk, once
+      const put = db._put.bind(db);
+      db._put = async () => {
+        db._put = put;
+        throw Object.assign(new Error('IO error: 000003.log: No space left on device'), { code: 'LEVEL_IO_ERROR' });
+      };
+      await expect(db.put('lost', 'x')).rejects.toMatchObject({ statusCode: 500 });
+      expect(flushes).toEqual([]);
+      await db.put('after', '2');
+      await db.put('later', '3');
+      // one flush, on a range that holds no key (the memtable goes to a table file, nothing else is compacted)
+      await vi.waitFor(() => expect(flushes).toEqual([['\x00', '\x00\x00']]));
+      await db.close();
+      const again = new Level(dir);
+      await again.open();
+      expect([await again.get('before'), await again.get('after'), await again.get('later')]).toEqual(['1', '2', '3']);
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('Query (to the end, and stopped by Limit) and Scan leave no leveldb iterator open', async () => {
     guardDynalite();
     const { AbstractLevel } = require('abstract-level') as { AbstractLevel: { prototype: { attachResource(r: unknown): void; detachResource(r: unknown): void } } };

@@ -2,10 +2,10 @@
 // run by aws-local-stepfunctions against real local S3 and DynamoDB, every Lambda task on its handler's step. Both
 // branches, every Catch path, the retry of a transient Lambda error, the execution timeout and the status-change rule.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
@@ -243,6 +243,66 @@ describe('executions of the synthesized definition', () => {
     expect(execution).toMatchObject({ status: 'FAILED', error: 'DynamoDown' });
     expect(record.status).toBe('FAILED');
     expect(record.error).toMatch(/^run failed after \d+ (ms|s): cannot write \(FAILED\)$/);
+  });
+
+  it('a full disk: the run ends FAILED with the write error once the disk has room again, without a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'varstream-executions-'));
+    try {
+      let full = true;
+      const enospc = () => named('InternalServerError', 'local DynamoDB: IO error: 000005.log: No space left on device');
+      // Fit's write fails, then every FAILED write (the Catch's RecordFailure and the status-change rule) while full
+      const disk: Hooks = {
+        before: (s) => {
+          if (s === 'fit') throw named('Error', 'local S3: ENOSPC: no space left on device, write');
+          if (s === 'fail' && full) throw enospc();
+        },
+      };
+      const runId = `exec-${++n}`;
+      const key = `uploads/tech/${runId}.csv`;
+      await deps.objects.putText(BUCKET, key, CSV, 'text/csv');
+      const local = await localDefinition({ bucket: BUCKET, inlineShardLimit: 40 });
+      const executor = new LocalExecutor({ local, steps: steps(disk), deps, dir, settleRetryMs: 20 });
+      const input: RunInput = { runId, portfolioId: 'tech', input: { bucket: BUCKET, key }, createdAt: '2024-05-01T22:00:00.000Z', settings: SETTINGS, origin: 'upload' };
+      await executor.start(input);
+      const ended = (await executor.settled(runId))!;
+      expect(ended).toMatchObject({ status: 'FAILED', error: 'InternalServerError' });
+      // nothing recorded yet (Fit never wrote RUNNING), the file still says RUNNING, and the executor keeps trying
+      await sleep(200);
+      expect(await deps.runs.get(runId)).toBeUndefined();
+      expect(executor.unsettledCount).toBe(1);
+      expect((await readExecutions(dir)).map((e) => e.status)).toEqual(['RUNNING']);
+      full = false;
+      await vi.waitFor(async () => expect(executor.unsettledCount).toBe(0), { timeout: 5000, interval: 20 });
+      const record = (await deps.runs.get(runId))!;
+      expect(record).toMatchObject({ status: 'FAILED', portfolioId: 'tech', input: { bucket: BUCKET, key } });
+      expect(record.error).toMatch(/^run failed after \d+ (ms|s): local DynamoDB: IO error: 000005\.log: No space left on device \(FAILED\)$/);
+      expect((await readExecutions(dir)).map((e) => [e.runId, e.status])).toEqual([[runId, 'FAILED']]);
+      expect((await executor.describe(runId))?.status).toBe('FAILED');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an execution that cannot be started (its state file cannot be written): that start fails, the run ends FAILED with the error', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'varstream-executions-'));
+    try {
+      // a file where the executions folder should be: mkdir fails, as on a full or read-only disk
+      const dir = join(root, 'executions');
+      await writeFile(dir, 'in the way');
+      const local = await localDefinition({ bucket: BUCKET, inlineShardLimit: 40 });
+      const executor = new LocalExecutor({ local, steps: steps(), deps, dir, settleRetryMs: 20 });
+      const runId = `exec-${++n}`;
+      const input: RunInput = { runId, portfolioId: 'tech', input: { bucket: BUCKET, key: `uploads/tech/${runId}.csv` }, createdAt: '2024-05-01T22:00:00.000Z', origin: 'api' };
+      await expect(executor.start(input)).rejects.toMatchObject({ code: 'EEXIST' });
+      await vi.waitFor(async () => expect((await deps.runs.get(runId))?.status).toBe('FAILED'), { timeout: 5000, interval: 20 });
+      expect((await deps.runs.get(runId))!.error).toMatch(/^run failed after \d+ ms: could not start the execution: EEXIST: file already exists, mkdir .* \(FAILED\)$/);
+      // its state file still cannot be written: it is kept trying (and answered from memory) until the stack stops
+      expect(executor.unsettledCount).toBe(1);
+      expect((await executor.describe(runId))?.status).toBe('FAILED');
+      await executor.drain();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('resume: an execution persisted RUNNING (a crash) runs again to its end under its persisted deadline', async () => {

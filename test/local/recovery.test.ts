@@ -1,6 +1,7 @@
 // Crash recovery: what a `kill -9` leaves (RUNNING records, execution files still RUNNING) is settled when the next
 // stack starts on the same data: an execution before its persisted deadline runs again to SUCCEEDED; one past it, and a
-// RUNNING record with no execution at all, end FAILED "interrupted (stack stopped during the run)". An interrupted
+// RUNNING record with no execution at all, end FAILED "interrupted (stack stopped during the run)"; one that had ended
+// but whose FAILED write never landed (a full disk) ends FAILED with its own error. An interrupted
 // upload runs again through POST /runs {key} (a fresh runId). The real kill -9 drill is `npm run faults`.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ describe('start-up after a crash', () => {
       await s3.send(new PutObjectCommand({ Bucket: first.bucket, Key: 'inline/rec/a.csv', Body: scaledCsv(1) }));
       s3.destroy();
       const runs = new DynamoRunStore(first.table, makeDocumentClient(first.env));
-      for (const id of ['resume-me', 'past-deadline', 'no-execution']) {
+      for (const id of ['resume-me', 'past-deadline', 'no-execution', 'ended-unrecorded']) {
         const { runId, portfolioId, input, createdAt } = run(id);
         await runs.create({ runId, portfolioId, status: 'RUNNING', createdAt, input });
       }
@@ -49,6 +50,9 @@ describe('start-up after a crash', () => {
     const state = (runId: string, deadline: number): ExecutionState => ({ runId, input: run(runId), status: 'RUNNING', startDate: now, deadline, history: [] });
     await writeFile(join(executions, 'resume-me.json'), JSON.stringify(state('resume-me', now + 120_000)));
     await writeFile(join(executions, 'past-deadline.json'), JSON.stringify(state('past-deadline', now - 1)));
+    // ended while the disk was full: its FAILED write never landed, its file did
+    const full = 'local DynamoDB: IO error: 000005.log: No space left on device';
+    await writeFile(join(executions, 'ended-unrecorded.json'), JSON.stringify({ ...state('ended-unrecorded', now + 120_000), status: 'FAILED', stopDate: now + 2000, error: 'InternalServerError', cause: full }));
     first = undefined;
 
     const lines: string[] = [];
@@ -58,7 +62,15 @@ describe('start-up after a crash', () => {
       expect(resumed.status).toBe('SUCCEEDED');
       expect(resumed.risk!['0.99'].var).toBeGreaterThan(0);
       for (const id of ['past-deadline', 'no-execution']) expect(await stack.waitForRun(id, 10_000)).toMatchObject({ status: 'FAILED', error: INTERRUPTED, portfolioId: 'rec' });
-      expect(lines).toEqual(expect.arrayContaining(['run resume-me resumed: the stack stopped during it', `run past-deadline FAILED: ${INTERRUPTED}`, `run no-execution FAILED: ${INTERRUPTED}`]));
+      expect(await stack.waitForRun('ended-unrecorded', 10_000)).toMatchObject({ status: 'FAILED', error: `run failed after 2 s: ${full} (FAILED)` });
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          'run resume-me resumed: the stack stopped during it',
+          `run past-deadline FAILED: ${INTERRUPTED}`,
+          `run no-execution FAILED: ${INTERRUPTED}`,
+          'run ended-unrecorded: its execution had ended, its FAILED is recorded now',
+        ]),
+      );
       // the execution file says so too: a third start changes nothing
       expect(JSON.parse(await readFile(join(executions, 'past-deadline.json'), 'utf-8'))).toMatchObject({ status: 'FAILED', cause: INTERRUPTED });
 

@@ -117,11 +117,18 @@ describe('write errors', () => {
   it('a folder that cannot be created is that PUT\'s 500; the server keeps serving', async () => {
     // a file where the reports/ folder should be: mkdir fails (ENOTDIR/EEXIST) even for root, unlike chmod
     await writeFile(join(aws.directory, BUCKET, 'reports'), 'in the way');
-    await expect(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/r1.html', Body: '<p>x</p>' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    // the answer names the file-system error (a run failing on it says why), not "We encountered an internal error"
+    await expect(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/r1.html', Body: '<p>x</p>' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 500 },
+      message: expect.stringMatching(/^local S3: E(NOTDIR|EXIST): /),
+    });
     // the object's own file cannot be opened for writing (a folder in its place: EISDIR on s3rver's write stream,
     // which had no error listener and took the process down)
     await mkdir(join(aws.directory, BUCKET, 'results', 'r1.json._S3rver_object'), { recursive: true });
-    await expect(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'results/r1.json', Body: '{}' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'results/r1.json', Body: '{}' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 500 },
+      message: expect.stringMatching(/^local S3: EISDIR: /),
+    });
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'uploads/still/alive.csv', Body: 'x' }));
     const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'uploads/still/alive.csv' }));
     expect(await out.Body!.transformToString()).toBe('x');
