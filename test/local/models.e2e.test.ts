@@ -1,6 +1,7 @@
 // The risk models through the local stack, from an upload: config/<portfolioId>.json {"model": "ewma"} ends SUCCEEDED
 // with the EWMA numbers (its analyticVar is forecastDay's ewma VaR for the day after the window, the CLI's JSON is the
-// same), hs/fhs runs end SUCCEEDED with their exact enumeration, and POST /runs refuses a bad model (400).
+// same), hs/fhs runs end SUCCEEDED with their exact enumeration from an upload, the schedule and POST /runs, and
+// POST /runs refuses a bad model (400).
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ async function put(key: string, body: string): Promise<string> {
 
 beforeAll(async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'varstream-models-'));
-  stack = await startLocalStack({ dataDir, removeDataOnStop: true, apiPort: 0, s3Port: 0, dynamodbPort: 0, workers: 1, scheduleCron: null, logLevel: 'SILENT' });
+  stack = await startLocalStack({ dataDir, removeDataOnStop: true, apiPort: 0, s3Port: 0, dynamodbPort: 0, workers: 1, scheduleCron: null, portfolios: ['hs11'], logLevel: 'SILENT' });
   s3 = makeS3Client(stack.env);
 });
 
@@ -90,6 +91,15 @@ describe('models through the local stack', () => {
     }
     const report = await (await fetch(`${stack.apiUrl}/runs/${record.runId}/report`)).text();
     expect(report).toContain('model “hs” · exact enumeration of 250 scenario days (no Monte Carlo), horizon 1 day');
+
+    // the schedule re-runs the latest upload with config/hs11.json: the same enumeration, to the bit
+    const [tick] = await stack.fireSchedule(new Date('2024-05-03T22:00:00Z'));
+    expect(tick).toMatchObject({ portfolioId: 'hs11', key, started: true });
+    const scheduled = await stack.waitForRun(tick.runId, 60_000);
+    expect(scheduled.error).toBeUndefined();
+    expect(scheduled.status).toBe('SUCCEEDED');
+    expect(scheduled.simulation).toMatchObject({ model: 'hs', lookback: 250, simulations: 250, exact: true });
+    for (const c of ['0.99', '0.975', '0.95']) expect([scheduled.risk![c].var, scheduled.risk![c].es]).toEqual([run.risk![c].var, run.risk![c].es]);
 
     const post = await fetch(`${stack.apiUrl}/runs`, {
       method: 'POST',
