@@ -205,7 +205,8 @@ export class DynamoRunStore implements RunStore {
         createdAt: i.createdAt,
         input: i.input,
       };
-      for (const k of ['finishedAt', 'error', 'var99', 'es99', 'simulations', 'reportKey'] as const) {
+      // the attributes the index projects (contracts/tables.ts): the summary is exactly what the list view can read
+      for (const k of RUNS_TABLE.byPortfolio.nonKeyAttributes) {
         if (i[k] !== undefined) (s as unknown as Record<string, unknown>)[k] = i[k];
       }
       return s;
