@@ -33,8 +33,16 @@ function reject413(req: IncomingMessage, res: ServerResponse): void {
   send(res, tooLarge(), true);
 }
 
+/**
+ * How long an idle keep-alive connection stays open. Node's default (5 s) races its clients: fetch keeps an idle
+ * socket for the server's `Keep-Alive: timeout` less 1 s, and when the process was busy longer than that (the demo's
+ * CPU-bound steps share it with the API) both timers are due at once; the server closes the socket the client is
+ * reusing and fetch fails with ECONNRESET ("fetch failed"). 65 s is past any pause the local stack has.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export function createApiServer(route: Route, onError: (e: unknown) => void = () => undefined): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://local');
@@ -76,6 +84,10 @@ export function createApiServer(route: Route, onError: (e: unknown) => void = ()
       );
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // a request's headers may take as long as a kept-alive connection may idle
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+  return server;
 }
 
 /** Listens on host:port (an 'error' such as EADDRINUSE rejects) and returns the closer that also drops idle keep-alives. */
