@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--shards <n>', 'shards per simulation (the numbers do not depend on it)')
     .option('--seed <n>', 'random seed')
     .option('--distribution <name>', 'factor distribution: normal or t')
-    .option('--df <x>', 'degrees of freedom for --distribution t')
+    .option('--df <x>', 'degrees of freedom (> 2) for --distribution t; with --models, of t, ewma-t, garch-t (default: fitted by ML)')
     .option('--residual <mode>', 'residual: none or normal')
     .option('--intercept', 'simulate the regression intercept α')
     .option('--confidence <list>', 'comma-separated confidence levels (default 0.99,0.975,0.95)')

@@ -117,6 +117,11 @@ export function inputFlags(opts: InputOptions): Record<string, unknown> {
  * `extra` (settings keys from other commands' flags; undefined values are ignored) on top, validated again.
  */
 export function settingsFromOptions(opts: InputOptions, extra: Record<string, unknown> = {}): Settings {
+  return settingsAndSource(opts, extra).settings;
+}
+
+/** settingsFromOptions, and where the settings came from: the config file alone, or the command line over it. */
+export function settingsAndSource(opts: InputOptions, extra: Record<string, unknown> = {}): { settings: Settings; source: string } {
   let base: Record<string, unknown> = {};
   if (opts.config !== undefined) {
     let text: string;
@@ -130,7 +135,24 @@ export function settingsFromOptions(opts: InputOptions, extra: Record<string, un
   }
   const overrides = { ...inputFlags(opts) };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) overrides[k] = v;
-  return parseSettings({ ...base, ...overrides }, opts.config !== undefined && Object.keys(overrides).length === 0 ? opts.config : COMMAND_LINE);
+  const source = opts.config !== undefined && Object.keys(overrides).length === 0 ? opts.config : COMMAND_LINE;
+  return { settings: parseSettings({ ...base, ...overrides }, source), source };
+}
+
+/** The file name the engine gives a setting it refuses once it has seen the data (it cannot know the setting's source). */
+const ENGINE_SETTINGS = 'settings';
+
+/**
+ * Runs `fn`, re-pointing a setting the engine refuses after reading the data (a `lookback` longer than the history,
+ * too many scenario numbers) at `source`, the config file or the command line, so the CLI's line names a real input.
+ */
+export async function withSettingsSource<T>(source: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof InputError && e.file === ENGINE_SETTINGS) throw new InputError(source, e.line, e.column, e.detail, { cause: e });
+    throw e;
+  }
 }
 
 /** Reads a returns CSV from disk: refuses a missing or too-large file, then streams it through readReturns. */

@@ -8,7 +8,7 @@ import { fitModel } from '../../lambdas/engine/fit.ts';
 import { DEFAULT_LAMBDA } from '../../lambdas/engine/models/index.ts';
 import { InputError } from '../../lambdas/engine/types.ts';
 import { windowFlags, type BacktestOptions } from './backtest.ts';
-import { COMMAND_LINE, loadReturns, modelFlags, numberFlag, settingsFromOptions } from './common.ts';
+import { COMMAND_LINE, loadReturns, modelFlags, numberFlag, settingsFromOptions, withSettingsSource } from './common.ts';
 import { pct as percent, pval, table } from './text.ts';
 
 export interface CompareOptions extends BacktestOptions {
@@ -39,7 +39,8 @@ export async function runComparison(csv: string, opts: CompareOptions): Promise<
   const data = await loadReturns(csv, { ...base, start: undefined, end: outOfSample.end });
   const first = data.dates.findIndex((d) => d >= outOfSample.start);
   if (first < 0) throw new InputError(csv, 1, 1, `no day in the out-of-sample window ${outOfSample.start}..${outOfSample.end}`);
-  const comparison = backtestModels({
+  // a --lookback longer than the history is refused by the engine once it has the data: name the flag's source
+  const comparison = await withSettingsSource(COMMAND_LINE, async () => backtestModels({
     data,
     fit,
     fitData,
@@ -47,7 +48,7 @@ export async function runComparison(csv: string, opts: CompareOptions): Promise<
     models,
     options: { lambda, lookback, df: base.df, residual: base.residual, intercept: base.intercept },
     levels: base.confidence,
-  });
+  }));
   return { comparison, elapsed: Date.now() - started };
 }
 

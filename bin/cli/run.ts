@@ -9,13 +9,14 @@ import { planShards } from '../../lambdas/engine/simulate.ts';
 import { stressTest } from '../../lambdas/engine/stress.ts';
 import { InputError, type RunResult } from '../../lambdas/engine/types.ts';
 import { defaultWorkers, localShardCount, runShards } from './pool.ts';
-import { addInputOptions, confidenceFlag, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsFromOptions, toJson, writeReport } from './common.ts';
+import { addInputOptions, confidenceFlag, csvCommand, COMMAND_LINE, loadReturns, numberFlag, runCli, settingsAndSource, toJson, withSettingsSource, writeReport } from './common.ts';
 import { renderReport } from '../../lambdas/report/report.ts';
 import { runBacktestSetting } from '../../lambdas/engine/backtest/models.ts';
 import type { SimulationOptions } from './common.ts';
 import { money, num, pct, table } from './text.ts';
 import { closedFormName } from '../../lambdas/engine/closed-form.ts';
 import { modelRunFor, withBootstrap } from '../../lambdas/engine/models/run.ts';
+import { MAX_SCENARIO_NUMBERS, MODEL_NAMES } from '../../lambdas/engine/models/types.ts';
 
 interface RunOptions extends SimulationOptions {
   workers?: string;
@@ -77,9 +78,9 @@ export function register(program: Command): void {
     .option('--shards <s>', 'minimum number of shards (more are used to keep workers busy and memory bounded)')
     .option('--workers <w>', 'worker threads (default: all cores above 2e6 samples, else this thread; 0 = this thread)')
     .option('--seed <x>', 'random seed (default 20240430); the same seed gives the same numbers for any shards/workers')
-    .option('--model <name>', 'risk model: normal (default, the paper), t, ewma, ewma-t, garch-t (hs, fhs: backtest)')
-    .option('--lambda <x>', 'EWMA decay of ewma / ewma-t, in (0, 1) (default 0.94)')
-    .option('--lookback <days>', 'scenario days of hs / fhs (default 250 / 500)')
+    .option('--model <name>', `risk model: ${MODEL_NAMES.join(', ')} (default normal, the paper; README "Models")`)
+    .option('--lambda <x>', 'EWMA decay of ewma, ewma-t, fhs, in (0, 1) (default 0.94)')
+    .option('--lookback <days>', `scenario days of hs, fhs (default 250, 500; at most ${MAX_SCENARIO_NUMBERS} / (factors + 1))`)
     .option('--bootstrap <B>', 'also a 95% interval of each VaR from B re-fits on resampled fit windows (default 0: none)')
     .option('--distribution <d>', 'factor distribution of model normal: normal or t (default normal)')
     .option('--df <nu>', 'degrees of freedom (> 2) for --distribution t; for models t, ewma-t, garch-t (default: fitted by ML)')
@@ -103,8 +104,8 @@ export function register(program: Command): void {
         workers = numberFlag(opts.workers, '--workers');
         if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new InputError(COMMAND_LINE, 1, 1, '--workers: expected an integer in [0, 256]');
       }
-      const settings = settingsFromOptions(opts, runFlags(opts));
-      const run = await runLocal(csv, settings, workers, !opts.json);
+      const { settings, source } = settingsAndSource(opts, runFlags(opts));
+      const run = await withSettingsSource(source, () => runLocal(csv, settings, workers, !opts.json));
       // the report names its subject: the file, when it ran, the settings (no run id or bucket on the command line)
       const subject = { portfolioId: run.portfolio, input: { key: csv }, createdAt: new Date().toISOString(), settings };
       if (opts.report !== undefined) writeReport(opts.report, renderReport(run, { subject }));

@@ -2,7 +2,7 @@
 // and the body of POST /runs. Unknown keys are refused so a typo never silently falls back to a default.
 import { z } from 'zod';
 import { InputError } from './types.ts';
-import { DEFAULT_LAMBDA, MODEL_NAMES } from './models/types.ts';
+import { DEFAULT_LAMBDA, MAX_SCENARIO_NUMBERS, MODEL_NAMES } from './models/types.ts';
 
 const isoDate = z
   .string()
@@ -38,7 +38,7 @@ export const settingsSchema = z
     // the whole history (lambda: EWMA decay; lookback: hs/fhs scenario days; df: fitted by ML when absent)
     model: z.enum(MODEL_NAMES).default('normal'),
     lambda: z.number().gt(0).lt(1).default(DEFAULT_LAMBDA),
-    lookback: z.number().int().min(20).max(100_000).optional(),
+    lookback: z.number().int().min(20).max(MAX_SCENARIO_NUMBERS, `at most ${MAX_SCENARIO_NUMBERS} days: a shard carries at most ${MAX_SCENARIO_NUMBERS} scenario numbers (lookback × (factors + 1))`).optional(),
     // bootstrap replicates of the VaR interval from re-fitting on resampled fit windows (0 = none)
     bootstrap: z.number().int().min(0).max(10_000).default(0),
     distribution: z.enum(['normal', 't']).default('normal'),

@@ -136,4 +136,24 @@ describe('models through the local stack', () => {
     expect(lam.status).toBe(400);
     expect(((await lam.json()) as { error: string }).error).toMatch(/setting "lambda"/);
   });
+
+  it('POST /runs: an hs/fhs lookback no run can take is 400 naming lookback; one longer than the data ends FAILED naming it', async () => {
+    const post = (settings: Record<string, unknown>) =>
+      fetch(`${stack.apiUrl}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ portfolioId: 'hs13', csv: CSV, settings }) });
+    for (const [settings, error] of [
+      [{ model: 'hs', lookback: 8001 }, 'settings:1:1: setting "lookback": at most 8000 days: a shard carries at most 8000 scenario numbers (lookback × (factors + 1))'],
+      [{ model: 'fhs', lookback: 19 }, 'settings:1:1: setting "lookback": Too small: expected number to be >=20'],
+      [{ model: 'ewma', lookback: 300 }, 'settings:1:1: setting "lookback": applies to models "hs" and "fhs" only, not "ewma"'],
+    ] as const) {
+      const res = await post(settings);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error });
+    }
+    // the history's length is known once Fit reads the data: the run ends FAILED with the one-line message
+    const res = await post({ ...WINDOW, model: 'fhs', lookback: 5000 });
+    expect(res.status).toBe(202);
+    const failed = await stack.waitForRun(((await res.json()) as { runId: string }).runId, 60_000);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatch(/^settings:1:1: setting "lookback": 5000 days is longer than the \d+ days of history with an EWMA volatility before the day after 2024-04-30$/);
+  });
 });

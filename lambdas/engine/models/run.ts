@@ -23,7 +23,7 @@ import { ewmaPath } from './history.ts';
 import { hsScenarios } from './hs.ts';
 import { windowT } from './student-t.ts';
 import { fittedOf, historyOf, modelOptions } from './index.ts';
-import type { FittedFactorModel, ModelHistory } from './types.ts';
+import { MAX_SCENARIO_NUMBERS, type FittedFactorModel, type ModelHistory } from './types.ts';
 
 export interface ModelRun {
   model: FactorModel;
@@ -31,12 +31,6 @@ export interface ModelRun {
   /** settings.bootstrap > 0: the VaR intervals from re-fitting on resampled windows */
   bootstrap?: Bootstrap;
 }
-
-/**
- * Scenario numbers (days × columns) one shard descriptor may carry: each descriptor holds the model, and a Step
- * Functions Map item is at most 256 KB; 8,000 doubles as JSON are ≈ 180 KB.
- */
-export const MAX_SCENARIO_NUMBERS = 8000;
 
 /** The pseudo-factor that carries the residual inside a t scale (ewma-t, garch-t); never a real factor (csv refuses it). */
 export const RESIDUAL_FACTOR = 'residual';

@@ -50,6 +50,14 @@ export interface DayForecast {
 }
 
 export const DEFAULT_LAMBDA = 0.94;
+
+/**
+ * Scenario numbers (days × columns) one shard descriptor may carry: each descriptor holds the model, and a Step
+ * Functions Map item is at most 256 KB; 8,000 doubles as JSON are ≈ 180 KB. With the residual column alone this is
+ * the longest `lookback` any run can take, so the settings schema refuses more before reading the data.
+ */
+export const MAX_SCENARIO_NUMBERS = 8000;
+
 export const DEFAULT_LOOKBACK: Record<'hs' | 'fhs', number> = { hs: 250, fhs: 500 };
 /**
  * The EWMA recursion's seed: Σ for the day after the first EWMA_SEED_DAYS rows is their zero-mean second moment
