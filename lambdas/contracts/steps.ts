@@ -18,9 +18,9 @@ export type RunInput = z.infer<typeof runInputSchema>;
 
 /**
  * Fit → Map → Reduce: small runs carry `descriptors` inline, large ones `descriptorsKey` (an S3 JSON array), never
- * both (`never` on the other field). `context` is the S3 key of the fit, model and settings Reduce needs.
+ * both (`never` on the other field). `contextKey` is the S3 key of the fit, model and settings Reduce needs.
  */
-export type FitOutput<Descriptor = unknown> = RunRef & { shardCount: number; context: string } & (
+export type FitOutput<Descriptor = unknown> = RunRef & { shardCount: number; contextKey: string } & (
     | { descriptors: Descriptor[]; descriptorsKey?: never }
     | { descriptorsKey: string; descriptors?: never }
   );
@@ -34,7 +34,7 @@ export interface SimulateInput<Descriptor = unknown> {
 /** What Reduce reads from the state, whichever Map ran: the run, how many shards, the Fit context's key. */
 export const reduceRefSchema = runRefSchema.extend({
   shardCount: z.number().int().min(1),
-  context: z.string(),
+  contextKey: z.string(),
 });
 
 /**

@@ -95,7 +95,7 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
   const context: FitContext = { fit: lean, model, settings, simulation, timings, returns, ...(bootstrap ? { bootstrap } : {}), ...(backtest ? { backtest } : {}) };
   const ctxKey = contextKey(runId);
   await deps.objects.putText(deps.bucket, ctxKey, JSON.stringify(context), 'application/json');
-  const ref = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, context: ctxKey };
+  const ref = { runId, portfolioId, input: { ...input, ...(object.etag && !input.etag ? { etag: object.etag } : {}) }, createdAt, shardCount: descriptors.length, contextKey: ctxKey };
   const text = JSON.stringify(descriptors);
   let out: FitOutput<ShardDescriptor>;
   if (descriptors.length > deps.inlineShardLimit || Buffer.byteLength(text) > INLINE_DESCRIPTORS_BYTES) {

@@ -22,8 +22,8 @@ const FETCH_CONCURRENCY = 16;
 
 export async function reduceStep(event: ReduceInput<ShardPartial>, deps: Pick<Deps, 'bucket' | 'objects' | 'runs' | 'logger'>): Promise<{ runId: string; status: 'SUCCEEDED'; recorded: boolean; var99?: number; es99?: number; reportKey?: string }> {
   const t0 = performance.now();
-  const ctx = await deps.objects.getJson<FitContext>(deps.bucket, event.context);
-  if (!ctx) throw new StoredDataError(event.context, `run ${event.runId}: missing fit context ${event.context}`);
+  const ctx = await deps.objects.getJson<FitContext>(deps.bucket, event.contextKey);
+  if (!ctx) throw new StoredDataError(event.contextKey, `run ${event.runId}: missing fit context ${event.contextKey}`);
   const { fit, model, settings, simulation } = ctx;
 
   const shards = event.partials ? event.partials.length : event.shardCount;

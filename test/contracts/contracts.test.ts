@@ -186,7 +186,7 @@ describe('step payloads', () => {
   it('the state machine selects exactly the fields of each schema, RunRef first', () => {
     const run = { 'runId.$': '$.runId', 'portfolioId.$': '$.portfolioId', 'input.$': '$.input', 'createdAt.$': '$.createdAt' };
     expect(stateFields(runRefSchema)).toEqual(run);
-    expect(Object.keys(stateFields(reduceRefSchema))).toEqual([...Object.keys(run), 'shardCount.$', 'context.$']);
+    expect(Object.keys(stateFields(reduceRefSchema))).toEqual([...Object.keys(run), 'shardCount.$', 'contextKey.$']);
     expect(stateFields(failInputSchema)).toEqual({ ...run, 'error.$': '$.error' });
   });
   it('Fail needs only the runId and the error; Reduce the whole identity', () => {
@@ -198,7 +198,7 @@ describe('step payloads', () => {
       input: { bucket: 'b', key: 'k' },
       createdAt: '2024-05-01T00:00:00Z',
       shardCount: 2,
-      context: 'partials/r/context.json',
+      contextKey: 'partials/r/context.json',
     };
     expect(reduceInputSchema.safeParse(ref).success).toBe(true);
     expect(reduceInputSchema.safeParse({ ...ref, input: { key: 'k' } }).success).toBe(false);

@@ -152,7 +152,7 @@ describe('upload → trigger → fit → shards → reduce → DynamoDB', () => 
     // a stored partial that is both inline and a reference is refused by its schema, naming the object
     const stored = (await deps.objects.getJson<Record<string, unknown>>(BUCKET, 'partials/distributed-1/6.json'))!;
     await deps.objects.putText(BUCKET, 'partials/distributed-1/6.json', JSON.stringify({ ...stored, ref: 's3://elsewhere/6.bin', values: [-0.5] }), 'application/json');
-    const reduce = reduceStep({ ...input, shardCount: 7, context: contextKey('distributed-1') }, deps);
+    const reduce = reduceStep({ ...input, shardCount: 7, contextKey: contextKey('distributed-1') }, deps);
     await expect(reduce).rejects.toThrow(StoredDataError);
     await expect(reduce).rejects.toThrow(/^run distributed-1: partial of shard 6: (ref|values): /);
   });

@@ -242,8 +242,8 @@ describe('state machine', () => {
     expect(s.ReduceInput.Next).toBe('Reduce');
     // Reduce's field lists are the RunRef plus what Reduce needs, written once (lambdas/contracts/steps.ts)
     const run = { 'runId.$': '$.runId', 'portfolioId.$': '$.portfolioId', 'input.$': '$.input', 'createdAt.$': '$.createdAt' };
-    expect(s.ReduceInputDistributed.Parameters).toEqual({ ...run, 'shardCount.$': '$.shardCount', 'context.$': '$.context' });
-    expect(s.ReduceInput.Parameters).toEqual({ ...run, 'shardCount.$': '$.shardCount', 'context.$': '$.context', 'partials.$': '$.partials' });
+    expect(s.ReduceInputDistributed.Parameters).toEqual({ ...run, 'shardCount.$': '$.shardCount', 'contextKey.$': '$.contextKey' });
+    expect(s.ReduceInput.Parameters).toEqual({ ...run, 'shardCount.$': '$.shardCount', 'contextKey.$': '$.contextKey', 'partials.$': '$.partials' });
     expect(s.Reduce.Next).toBe('RunSucceeded');
   });
   it('every Lambda step retries only Lambda service errors with backoff; InputError is never retried', () => {
