@@ -14,8 +14,9 @@ export function checkSelection(s: Selection): void {
     if (!(lo <= hi) || (j > 0 && !(lo > previous))) throw new Error(`selection: bracket ${j} [${lo}, ${hi}] is empty or overlaps the one before`);
     previous = hi;
   });
+  // attribution edges: strictly ascending, each inside a bracket with a lower edge (its lower edge or a sub-edge)
   const a = s.attributeBelow;
-  if (!Array.isArray(a) || a.some((e, m) => !s.brackets.some((b) => b[0] === e) || (m > 0 && !(e > a[m - 1])))) {
-    throw new Error('selection: attributeBelow is not ascending bracket lower edges');
+  if (!Array.isArray(a) || a.some((e, m) => !s.brackets.some((b) => b[0] !== null && b[0] <= e && e <= edgeHi(b)) || (m > 0 && !(e > a[m - 1])))) {
+    throw new Error('selection: attributeBelow is not ascending edges inside brackets with a lower edge');
   }
 }

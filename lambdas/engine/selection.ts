@@ -66,7 +66,15 @@ export function planSelection(simulations: number, confidence: number[], law: Re
   return mergeBrackets(1, intervals);
 }
 
-/** Sorts and unites the levels' intervals into disjoint brackets; every bracket's lower edge splits the attribution. */
+/**
+ * Attribution bands per bounded bracket: its lower edge and SUBBANDS − 1 equally spaced edges inside it. The reducer
+ * then regenerates only the ES samples between the last edge below a level's ES cut and the cut (about 1/SUBBANDS of
+ * the bracket's, each replaying half a block on average), not all of the bracket's below the cut; the shards ship
+ * SUBBANDS times as many (small) band sums.
+ */
+export const SUBBANDS = 8;
+
+/** Sorts and unites the levels' intervals into disjoint brackets; their lower edges and sub-edges split the attribution. */
 function mergeBrackets(pass: number, intervals: Array<[number, number]>): Selection {
   const order = intervals.map((iv, level) => ({ iv, level })).sort((x, y) => x.iv[0] - y.iv[0]);
   const merged: Array<{ lo: number; hi: number; levels: number[] }> = [];
@@ -80,8 +88,19 @@ function mergeBrackets(pass: number, intervals: Array<[number, number]>): Select
   return {
     pass,
     brackets: merged.map((b) => [Number.isFinite(b.lo) ? b.lo : null, Number.isFinite(b.hi) ? b.hi : null]),
-    attributeBelow: merged.filter((b) => Number.isFinite(b.lo)).map((b) => b.lo),
+    attributeBelow: merged.filter((b) => Number.isFinite(b.lo)).flatMap((b) => bandEdges(b.lo, b.hi)),
   };
+}
+
+/** A bracket's attribution edges: lo, then, when hi is finite, up to SUBBANDS − 1 distinct edges strictly inside. */
+function bandEdges(lo: number, hi: number): number[] {
+  const edges = [lo];
+  if (!Number.isFinite(hi)) return edges;
+  for (let s = 1; s < SUBBANDS; s++) {
+    const e = lo + ((hi - lo) * s) / SUBBANDS;
+    if (e > edges[edges.length - 1] && e < hi) edges.push(e);
+  }
+  return edges;
 }
 
 /** Levels whose needed ranks a merged pass did not capture (each in one bracket, so its component ES is exact too). */

@@ -242,18 +242,28 @@ export class TailMerger {
   }
 
   /**
-   * For component ES over the k smallest samples (k ≥ 1): the shards' exact sums below the lower edge of the bracket
-   * holding rank k − 1 (its bands merged), and the sample indices of the rest (the bracket's first k − below samples),
-   * which the caller decomposes.
+   * For component ES over the k smallest samples (k ≥ 1): the shards' exact sums below the highest attribution edge at
+   * or below the k-th smallest sample (inside the bracket holding it: its lower edge or a sub-edge; their bands merged),
+   * and the sample indices of the rest up to rank k − 1, which the caller decomposes.
    */
   attributionOf(k: number, factors: number): { factors: ExactSum[]; residual: ExactSum; indices: Uint32Array } {
     const below = this.finalize();
     const j = this.locate(k - 1);
     if (j < 0) throw new Error(`rank ${k - 1} is outside every bracket`);
-    const from = below[j];
-    const edge = this.selection!.brackets[j][0];
-    const m = edge === null ? -1 : this.selection!.attributeBelow.indexOf(edge);
-    if (edge !== null && m < 0) throw new Error(`bracket ${j}'s lower edge is not an attribution edge`);
+    const values = this.buffers[j].values;
+    const cut = values[k - 1 - below[j]];
+    const lo = this.selection!.brackets[j][0];
+    const edges = this.selection!.attributeBelow;
+    // the last edge inside bracket j at or below the cut (−1: the bracket is unbounded below, nothing is attributed)
+    let m = -1;
+    if (lo !== null) {
+      m = edges.indexOf(lo);
+      if (m < 0) throw new Error(`bracket ${j}'s lower edge is not an attribution edge`);
+      while (m + 1 < edges.length && edges[m + 1] <= cut) m++;
+    }
+    // samples below edges[m]: all below the bracket and the bracket's own below the edge (values ascending)
+    let from = below[j];
+    if (m >= 0) while (from - below[j] < this.buffers[j].size && values[from - below[j]] < edges[m]) from++;
     const sums = { count: 0, factors: Array.from({ length: factors }, () => new ExactSum()), residual: new ExactSum() };
     for (let b = 0; b <= m; b++) {
       const band = this.attribution?.[b];
@@ -264,6 +274,6 @@ export class TailMerger {
       sums.residual.merge(band.residual);
     }
     if (sums.count !== from) throw new Error(`attribution sums cover ${sums.count} samples, expected ${from}`);
-    return { factors: sums.factors, residual: sums.residual, indices: this.buffers[j].indices.slice(0, k - from) };
+    return { factors: sums.factors, residual: sums.residual, indices: this.buffers[j].indices.slice(from - below[j], k - below[j]) };
   }
 }

@@ -8,7 +8,8 @@ describe('brackets of a selection', () => {
     expect([edgeLo([-1, 2]), edgeHi([-1, 2])]).toEqual([-1, 2]);
   });
 
-  it('accepts ascending disjoint brackets and attributeBelow edges that are ascending lower edges', () => {
+  it('accepts ascending disjoint brackets and attributeBelow edges ascending inside brackets with a lower edge', () => {
+    expect(() => checkSelection({ pass: 1, brackets: [[0, 1]], attributeBelow: [0, 0.5, 1] })).not.toThrow();
     expect(() => checkSelection({ pass: 2, brackets: [[null, -0.05], [-0.03, -0.01]], attributeBelow: [-0.03] })).not.toThrow();
     expect(() => checkSelection({ pass: 1, brackets: [[null, -0.05], [-0.03, -0.01], [0, 1]], attributeBelow: [-0.03, 0] })).not.toThrow();
     expect(() => checkSelection({ pass: 1, brackets: [[null, null]], attributeBelow: [] })).not.toThrow();
@@ -19,7 +20,9 @@ describe('brackets of a selection', () => {
     expect(() => checkSelection({ pass: 1, brackets: [], attributeBelow: [] })).toThrow(/no brackets/);
     expect(() => checkSelection({ pass: 1, brackets: [[1, 0]], attributeBelow: [] })).toThrow(/bracket 0 \[1, 0\] is empty/);
     expect(() => checkSelection({ pass: 1, brackets: [[0, 1], [1, 2]], attributeBelow: [] })).toThrow(/bracket 1 .* overlaps/);
-    expect(() => checkSelection({ pass: 1, brackets: [[0, 1]], attributeBelow: [0.5] })).toThrow(/attributeBelow/);
+    expect(() => checkSelection({ pass: 1, brackets: [[0, 1]], attributeBelow: [1.5] })).toThrow(/attributeBelow/);
+    expect(() => checkSelection({ pass: 1, brackets: [[null, 1]], attributeBelow: [0.5] })).toThrow(/attributeBelow/);
+    expect(() => checkSelection({ pass: 1, brackets: [[0, 1]], attributeBelow: [0.5, 0.25] })).toThrow(/attributeBelow/);
     expect(() => checkSelection({ pass: 1, brackets: [[-1, -0.5], [0, 1]], attributeBelow: [0, -1] })).toThrow(/attributeBelow/);
     expect(() => checkSelection({ pass: 1, brackets: [[0, 1]], attributeBelow: null as never })).toThrow(/attributeBelow/);
   });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExactSum } from '../../lambdas/engine/exact-sum.ts';
 import { reduceRisk } from '../../lambdas/engine/risk.ts';
-import { levelRanks, missedLevels, planSelection, selectExactly } from '../../lambdas/engine/selection.ts';
+import { levelRanks, missedLevels, planSelection, SUBBANDS, selectExactly } from '../../lambdas/engine/selection.ts';
 import { planShards, SampleGenerator, simulateShardPacked } from '../../lambdas/engine/simulate.ts';
 import { BandCollector, TailMerger, tailRanks } from '../../lambdas/engine/tail.ts';
 import type { FactorModel, Selection, ShardPartial, SimulationSettings } from '../../lambdas/engine/types.ts';
@@ -101,7 +101,9 @@ describe('a missed bracket', () => {
     expect(numbers).toEqual(want);
     // one level missed, the others kept: pass 2 keeps the captured brackets
     const one = plan[0].selection.brackets.slice();
-    const shifted: Selection = { ...plan[0].selection, brackets: [[one[0][0], one[0][1]! - 0.004], ...one.slice(1)] as Selection['brackets'] };
+    const top = one[0][1]! - 0.004;
+    const attributeBelow = plan[0].selection.attributeBelow.filter((e) => e <= top || e >= one[1][0]!);
+    const shifted: Selection = { ...plan[0].selection, brackets: [[one[0][0], top], ...one.slice(1)] as Selection['brackets'], attributeBelow };
     const partly = reduceRisk(plan.map((d) => simulateShardPacked({ ...d, selection: shifted })), threeFactorModel, sim, LEVELS);
     expect(partly.transfer.passes).toBe(2);
     expect(partly.risk).toEqual(reference.risk);
@@ -173,7 +175,8 @@ describe('planSelection', () => {
     const law = { kind: 'normal' as const, mean: 0, sd: 1 };
     const big = planSelection(1e9, LEVELS, law);
     expect(big.brackets).toHaveLength(3);
-    expect(big.attributeBelow).toEqual(big.brackets.map((b) => b[0]));
+    // attribution bands: each bracket's lower edge and SUBBANDS − 1 equally spaced edges inside it
+    expect(big.attributeBelow).toEqual(big.brackets.flatMap(([lo, hi]) => Array.from({ length: SUBBANDS }, (_, s) => lo! + ((hi! - lo!) * s) / SUBBANDS)));
     const small = planSelection(300, [0.99], law);
     expect(small.brackets[0][0]).toBeNull();
   });
