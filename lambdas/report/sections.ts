@@ -168,12 +168,17 @@ export function backtestSection(bt: BacktestResult & { series?: BacktestSeries }
   const rolling = bt.rolling ? ` Rolling re-estimation: ${bt.rolling.window}-day window every ${bt.rolling.step} days (${bt.rolling.refits.length} fits).` : '';
   const zones = Object.values(bt.levels).map((l) => l.trafficLight.zone);
   const worst = zones.includes('red') ? 'red' : zones.includes('yellow') ? 'yellow' : 'green';
+  // a Monte Carlo VaR: the exceptions simulation noise alone could undo (`exceptionsWithinCi`)
+  const within = Object.entries(bt.levels)
+    .filter(([, l]) => l.exceptionsWithinCi !== undefined)
+    .map(([k, l]) => `${pctLevel(k)}: ${l.exceptionsWithinCi!.length} of ${l.exceptions}${l.exceptionsWithinCi!.length ? ` (${l.exceptionsWithinCi!.join(', ')})` : ''}`);
+  const noise = within.length ? `<p>Exceptions inside the VaR's 95% Monte Carlo interval, which simulation noise alone could undo — ${escapeHtml(within.join('; '))}.</p>\n` : '';
   return {
     id: 'backtest',
     title: 'Backtest',
     verdict: { ok: worst === 'green', text: `Basel traffic light: ${worst}${worst === 'green' ? ' at every level' : ''}.` },
     html: `<p>In-sample ${window(bt.inSample)}; out-of-sample ${window(bt.outOfSample)}.${escapeHtml(rolling)}</p>
 <div class="table-wrap"><table><thead><tr><th>Level</th><th>Exceptions</th><th>Rate</th><th>Expected</th><th>Kupiec LR</th><th>Christoffersen LR</th><th>Conditional coverage</th><th>Traffic light</th></tr></thead><tbody>${rows}</tbody></table></div>
-${bt.series ? backtestChart(bt, bt.series) : ''}`,
+${noise}${bt.series ? backtestChart(bt, bt.series) : ''}`,
   };
 }

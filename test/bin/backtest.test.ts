@@ -42,6 +42,9 @@ describe('varstream backtest (in process)', () => {
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('id="chart-backtest"');
     expect(html).toContain('simulated (2,000)');
+    // the report says which exceptions the Monte Carlo interval could undo, per level
+    const within = backtest.levels['0.99'].exceptionsWithinCi!;
+    expect(html).toContain(`Exceptions inside the VaR's 95% Monte Carlo interval, which simulation noise alone could undo — 99%: ${within.length} of ${backtest.levels['0.99'].exceptions} (${within.join(', ')});`);
     const text = formatBacktest({ run, backtest, series });
     expect(text).toContain('out-of-sample 2024-05-01..2025-09-25 (352 days)');
     expect(text).toMatch(/^99%\s+\d\.\d\d%\s+\d+\/352/m);
