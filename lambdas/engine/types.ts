@@ -158,7 +158,8 @@ export interface Selection {
   /** ascending, disjoint, inclusive value intervals; null stands for −∞ (lo) or +∞ (hi), which JSON cannot hold */
   brackets: Array<[number | null, number | null]>;
   /**
-   * component ES at every level: ascending finite lower edges of the brackets; the shard sums the per-factor
+   * component ES at every level: ascending edges inside the brackets (each bracket's finite lower edge and its
+   * sub-edges, selection.ts SUBBANDS); the shard sums the per-factor
    * contributions of its samples below the last edge, one band per edge (band m: [edge m−1, edge m)); [] for none
    */
   attributeBelow: number[];
