@@ -42,6 +42,12 @@ const positiveInteger = (variable: string, fallback: number) =>
     (raw) => `${variable} must be a positive integer, got "${raw}"`,
   );
 
+/** The parsed variables under their meanings: { bucket: e.VARSTREAM_BUCKET, … } for names { bucket: 'VARSTREAM_BUCKET', … }. */
+const byMeaning =
+  <N extends Record<string, string>>(names: N) =>
+  <E extends { [V in N[keyof N]]?: unknown }>(e: E): { [K in keyof N]: E[N[K]] } =>
+    Object.fromEntries(Object.entries(names).map(([meaning, variable]) => [meaning, e[variable as N[keyof N]]])) as { [K in keyof N]: E[N[K]] };
+
 /** "a, b,,c" → ['a', 'b', 'c'] */
 const commaList = (s: string) =>
   s
@@ -62,14 +68,7 @@ export const handlerEnvSchema = z
       .transform((s) => commaList(s ?? '')),
     [HANDLER_ENV.inlineShardLimit]: positiveInteger(HANDLER_ENV.inlineShardLimit, 40),
   })
-  .transform((e) => ({
-    bucket: e.VARSTREAM_BUCKET,
-    table: e.VARSTREAM_TABLE,
-    stateMachineArn: e.VARSTREAM_STATE_MACHINE_ARN,
-    idempotencyTable: e.VARSTREAM_IDEMPOTENCY_TABLE,
-    portfolios: e.VARSTREAM_PORTFOLIOS,
-    inlineShardLimit: e.VARSTREAM_INLINE_SHARD_LIMIT,
-  }));
+  .transform(byMeaning(HANDLER_ENV));
 
 export type HandlerEnv = z.output<typeof handlerEnvSchema>;
 
@@ -130,18 +129,7 @@ export const localEnvSchema = z
       .transform((s) => (s === undefined ? undefined : commaList(s))),
     [LOCAL_ENV.logLevel]: optionalName,
   })
-  .transform((e) => ({
-    dataDir: e.VARSTREAM_DATA_DIR,
-    bucket: e.VARSTREAM_BUCKET,
-    table: e.VARSTREAM_TABLE,
-    apiPort: e.VARSTREAM_API_PORT,
-    s3Port: e.VARSTREAM_S3_PORT,
-    dynamodbPort: e.VARSTREAM_DYNAMODB_PORT,
-    workers: e.VARSTREAM_WORKERS,
-    runTimeoutMs: e.VARSTREAM_RUN_TIMEOUT_MS,
-    portfolios: e.VARSTREAM_PORTFOLIOS,
-    logLevel: e.VARSTREAM_LOG_LEVEL,
-  }));
+  .transform(byMeaning(LOCAL_ENV));
 
 export type LocalEnv = z.output<typeof localEnvSchema>;
 
