@@ -3,6 +3,8 @@
 // same fitted linear factor model (β, α, s² from the OLS of the fit window), so models differ only in how they
 // describe tomorrow's factor returns and residual.
 
+import type { FactorModel } from '../types.ts';
+
 export const MODEL_NAMES = ['normal', 't', 'ewma', 'ewma-t', 'fhs', 'hs', 'garch-t'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
@@ -15,13 +17,8 @@ export interface ModelHistory {
   factorNames: string[];
 }
 
-/** The OLS of the fit window. fitStart (inclusive) and fitEnd (exclusive) index ModelHistory's rows. */
-export interface FittedFactorModel {
-  factors: string[];
-  beta: number[];
-  alpha: number;
-  /** s² = SSR/(n − k − 1) of the fit window */
-  residualVariance: number;
+/** The OLS of the fit window (the FactorModel's regression part). fitStart (inclusive) and fitEnd (exclusive) index ModelHistory's rows. */
+export interface FittedFactorModel extends Pick<FactorModel, 'factors' | 'beta' | 'alpha' | 'residualVariance'> {
   fitStart: number;
   fitEnd: number;
 }
