@@ -286,7 +286,9 @@ export class SampleGenerator {
       if (residualSd > 0) s.normal();
       this.factorsOf(zr, scale, out);
     }
-    this.block = -1; // the block stream stopped inside sample i
+    // back to sample i's start (seek saved it), so the next day of i or the next sample costs no block replay
+    this.stream.state.set(this.mark);
+    this.cursor = i;
   }
 }
 
