@@ -116,28 +116,19 @@ function scenarioModel(base: FactorModel, columns: Float64Array[]): FactorModel 
       return s / (L - 1);
     }),
   );
-  return {
-    ...base,
-    factors: [...base.factors, RESIDUAL_FACTOR],
-    beta: [...base.beta, 1],
-    mu,
-    cov,
-    residualVariance: cov[m - 1][m - 1],
-    scenarios: columns.map((c) => Array.from(c)),
-  };
+  return { ...withResidual(base, mu, cov), scenarios: columns.map((c) => Array.from(c)) };
 }
 
 /** Zero-mean factors with covariance cov plus the pseudo-factor "residual" (β 1, variance v, uncorrelated). */
 function withResidualFactor(base: FactorModel, cov: number[][], v: number): FactorModel {
   const k = base.factors.length;
-  return {
-    ...base,
-    factors: [...base.factors, RESIDUAL_FACTOR],
-    beta: [...base.beta, 1],
-    mu: new Array<number>(k + 1).fill(0),
-    cov: [...cov.map((r) => [...r, 0]), [...new Array<number>(k).fill(0), v]],
-    residualVariance: v,
-  };
+  return withResidual(base, new Array<number>(k + 1).fill(0), [...cov.map((r) => [...r, 0]), [...new Array<number>(k).fill(0), v]]);
+}
+
+/** The factors plus the pseudo-factor "residual" (β 1) as the last of k + 1 columns with mean mu and covariance cov. */
+function withResidual(base: FactorModel, mu: number[], cov: number[][]): FactorModel {
+  const k = base.factors.length;
+  return { ...base, factors: [...base.factors, RESIDUAL_FACTOR], beta: [...base.beta, 1], mu, cov, residualVariance: cov[k][k] };
 }
 
 /**
