@@ -47,12 +47,8 @@ export async function buildCli() {
     entryPoints: { varstream: join(ROOT, 'bin/varstream.ts'), 'shard-worker': join(ROOT, 'bin/cli/shard-worker.ts') },
     outdir: tmp,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
+    // ESM for Node 20+, the chunks both entries share split out once
+    bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent',
     // the local pool starts the worker built next to it instead of bundling one per process
     define: { VARSTREAM_PREBUILT_WORKER: 'true' },
     // CommonJS dependencies (commander's helpers, @stdlib) call require(): give every ESM chunk one

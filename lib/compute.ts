@@ -52,7 +52,15 @@ export class Compute extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
     };
 
-    const make = (name: string, file: string, opts: Partial<nodejs.NodejsFunctionProps>): nodejs.NodejsFunction => {
+    // one line per function below: its memory (MB), timeout and description, then anything else it needs
+    const make = (
+      name: string,
+      file: string,
+      memorySize: number,
+      timeout: Duration,
+      description: string,
+      opts: Partial<nodejs.NodejsFunctionProps> = {},
+    ): nodejs.NodejsFunction => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
       const fn = new nodejs.NodejsFunction(this, name, {
         entry: join(HANDLERS_DIR, file),
@@ -72,36 +80,28 @@ export class Compute extends Construct {
           // the runtime ships SDK v3; bundling it would only add cold-start weight
           externalModules: ['@aws-sdk/*'],
         },
+        memorySize,
+        timeout,
+        description,
         ...opts,
       });
       return fn;
     };
 
     // Fit streams and parses the CSV, runs OLS + screening + LASSO CV: seconds for years of daily data.
-    this.fit = make('Fit', 'fit.ts', { memorySize: 1024, timeout: Duration.minutes(5), description: 'varstream: read CSV, fit factor model, plan shards' });
+    this.fit = make('Fit', 'fit.ts', 1024, Duration.minutes(5), 'varstream: read CSV, fit factor model, plan shards');
     // 1769 MB is exactly one vCPU; the shard size is chosen so one shard finishes far inside the timeout.
-    this.simulate = make('Simulate', 'simulate.ts', {
-      memorySize: 1769,
-      timeout: Duration.minutes(5),
-      reservedConcurrentExecutions: props.simulateReservedConcurrency,
-      description: 'varstream: simulate one shard of Monte Carlo samples',
-    });
+    const simulate = 'varstream: simulate one shard of Monte Carlo samples';
+    this.simulate = make('Simulate', 'simulate.ts', 1769, Duration.minutes(5), simulate, { reservedConcurrentExecutions: props.simulateReservedConcurrency });
     // Reduce merges the tails of every shard (k-way merge of small sorted arrays).
-    this.reduce = make('Reduce', 'reduce.ts', { memorySize: 1024, timeout: Duration.minutes(5), description: 'varstream: merge shard tails, VaR/ES, store the run' });
-    this.fail = make('Fail', 'fail.ts', { memorySize: 256, timeout: Duration.seconds(30), description: 'varstream: record a FAILED run' });
+    this.reduce = make('Reduce', 'reduce.ts', 1024, Duration.minutes(5), 'varstream: merge shard tails, VaR/ES, store the run');
+    this.fail = make('Fail', 'fail.ts', 256, Duration.seconds(30), 'varstream: record a FAILED run');
     // The trigger only hashes a name and calls StartExecution; the schedule lists a few prefixes.
-    this.trigger = make('Trigger', 'trigger.ts', {
-      memorySize: 256,
-      timeout: Duration.seconds(60),
-      environment: { ...environment, [ENV.portfolios]: props.portfolios.join(',') },
-      description: 'varstream: start one execution per upload (and per scheduled re-run)',
-    });
+    const trigger = 'varstream: start one execution per upload (and per scheduled re-run)';
+    this.trigger = make('Trigger', 'trigger.ts', 256, Duration.seconds(60), trigger, { environment: { ...environment, [ENV.portfolios]: props.portfolios.join(',') } });
     // API Gateway gives up after 29 s; the API only reads items and starts executions.
-    this.api = make('Api', 'api.ts', {
-      memorySize: 512,
-      timeout: Duration.seconds(29),
+    this.api = make('Api', 'api.ts', 512, Duration.seconds(29), 'varstream: REST API', {
       environment: { ...environment, [ENV.idempotencyTable]: props.idempotencyTable.tableName },
-      description: 'varstream: REST API',
     });
     this.all = [this.fit, this.simulate, this.reduce, this.fail, this.trigger, this.api];
 

@@ -93,30 +93,35 @@ export class Pipeline extends Construct {
     const fit = invoke('Fit', compute.fit, 'Read the CSV, fit, screen, plan the shards; writes RUNNING');
     fit.addCatch(recordFailure, catchAll);
 
-    const simulateInline = invoke('Simulate', compute.simulate, 'One shard: its tail and running sums');
-    const inlineMap = new sfn.Map(this, 'Shards', {
-      comment: 'Small runs: descriptors inline in the state',
-      itemsPath: '$.descriptors',
-      itemSelector: { 'descriptor.$': '$$.Map.Item.Value' },
-      maxConcurrency: props.inlineShardLimit,
-      resultPath: '$.partials',
-    });
-    inlineMap.itemProcessor(simulateInline);
-    inlineMap.addCatch(recordFailure, catchAll);
+    // each Map runs Simulate once per descriptor; a failed shard fails the run
+    const shardsOf = <M extends sfn.Map | sfn.DistributedMap>(map: M, simulate: sfn.IChainable): M => {
+      map.itemProcessor(simulate);
+      map.addCatch(recordFailure, catchAll);
+      return map;
+    };
+    const descriptor = { 'descriptor.$': '$$.Map.Item.Value' };
+    const inlineMap = shardsOf(
+      new sfn.Map(this, 'Shards', {
+        comment: 'Small runs: descriptors inline in the state',
+        itemsPath: '$.descriptors',
+        itemSelector: descriptor,
+        maxConcurrency: props.inlineShardLimit,
+        resultPath: '$.partials',
+      }),
+      invoke('Simulate', compute.simulate, 'One shard: its tail and running sums'),
+    );
 
-    const simulateDistributed = invoke('SimulateDistributed', compute.simulate, 'One shard; the partial is written to S3');
     const distributedMap = new sfn.DistributedMap(this, 'ShardsDistributed', {
       comment: 'Large runs: descriptors read from S3, partials written to S3 (the state never holds them all)',
       // bucketNamePath (not bucket) so CDK adds no bucket/* grant; the role reads partials/* only (granted below)
       itemReader: new sfn.S3JsonItemReader({ bucketNamePath: bucket.bucketName, key: sfn.JsonPath.stringAt('$.descriptorsKey') }),
-      itemSelector: { 'descriptor.$': '$$.Map.Item.Value', persist: true },
+      itemSelector: { ...descriptor, persist: true },
       maxConcurrency: props.maxConcurrency,
       mapExecutionType: sfn.StateMachineType.EXPRESS,
       resultPath: sfn.JsonPath.DISCARD,
     });
     // the child execution type is DistributedMap's mapExecutionType (ProcessorConfig.executionType is ignored there)
-    distributedMap.itemProcessor(simulateDistributed);
-    distributedMap.addCatch(recordFailure, catchAll);
+    shardsOf(distributedMap, invoke('SimulateDistributed', compute.simulate, 'One shard; the partial is written to S3'));
 
     const reduce = invoke('Reduce', compute.reduce, 'Merge tails, VaR/ES, attribution, stress; writes SUCCEEDED');
     reduce.addCatch(recordFailure, catchAll);

@@ -90,14 +90,12 @@ export function lassoPath(X: Float64Array[], y: Float64Array, alphas: number[], 
  * the dual point R is scaled into the feasible set ‖XᵀR‖∞ ≤ nα.
  */
 function dualityGap(q: Float64Array, H: Float64Array, yy: number, w: Float64Array, l1: number): number {
+  const wq = dot(w, q);
+  const wH = dot(w, H);
   let dualNorm = 0;
-  let wq = 0;
-  let wH = 0;
   let wL1 = 0;
   for (let j = 0; j < w.length; j++) {
     dualNorm = Math.max(dualNorm, Math.abs(q[j] - H[j]));
-    wq += w[j] * q[j];
-    wH += w[j] * H[j];
     wL1 += Math.abs(w[j]);
   }
   const rNorm2 = Math.max(yy - 2 * wq + wH, 0);

@@ -318,10 +318,8 @@ function fillNormal(gen: SampleGenerator, start: number, count: number, out: Flo
   const draws = sd > 0 ? 2 : 1;
   const top = marks === undefined ? -Infinity : marks.top;
   const end = start + count;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
+  // the xoshiro128** state in locals (V8 keeps them in registers), set when each block is seeded
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   const first = Math.floor(start / block) * block;
   if (first >= end) {
     st.seedBlock(first / block); // nothing to draw: the stream at the block's start
