@@ -15,7 +15,7 @@ import { runBacktestSetting } from '../../lambdas/engine/backtest/models.ts';
 import type { SimulationOptions } from './common.ts';
 import { money, num, pct, table } from './text.ts';
 import { closedFormName } from '../../lambdas/engine/closed-form.ts';
-import { modelRunFor, withBootstrap } from '../../lambdas/engine/models/run.ts';
+import { modelRunFor, readOnce, withBootstrap } from '../../lambdas/engine/models/run.ts';
 import { MAX_SCENARIO_NUMBERS, MODEL_NAMES } from '../../lambdas/engine/models/types.ts';
 
 interface RunOptions extends SimulationOptions {
@@ -130,7 +130,9 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
       throw e instanceof InputError ? new InputError(COMMAND_LINE, 1, 1, `--shock: ${e.detail}`) : e;
     }
   }
-  const prepared = await modelRunFor(settings, regressions, fitted, simulationSettings(settings), (end) => loadReturns(csv, { ...settings, start: undefined, end }), data);
+  // the file's whole history up to the window's end, read once for the model and the backtest setting
+  const readHistory = readOnce((end) => loadReturns(csv, { ...settings, start: undefined, end }));
+  const prepared = await modelRunFor(settings, regressions, fitted, simulationSettings(settings), readHistory, data);
   const model = prepared.model;
   const t2 = performance.now();
 
@@ -168,7 +170,7 @@ export async function runLocal(csv: string, settings: Settings, workersFlag: num
   const timings = { readMs: t1 - t0, fitMs: t2 - t1 + lassoMs, simulateMs: t3 - t2, reduceMs: t4 - t3, totalMs: t4 - t0, workers };
   const run = withBootstrap(buildRunResult(fit, model, settings, reduced, timings, simulation), prepared.bootstrap);
   // the setting `backtest`: its models read the file's days before the window too
-  if (settings.backtest) run.backtest = runBacktestSetting(await loadReturns(csv, { ...settings, start: undefined }), settings);
+  if (settings.backtest) run.backtest = runBacktestSetting(await readHistory(data.dates[data.dates.length - 1]), settings);
   return run;
 }
 

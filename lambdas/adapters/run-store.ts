@@ -13,7 +13,7 @@ import {
 import type { BlobStore, RunRecord, RunResult, RunStatus } from '../engine/types.ts';
 import { z } from 'zod';
 import { StoredDataError } from '../contracts/errors.ts';
-import { objectRefSchema } from '../contracts/run.ts';
+import { runRefSchema } from '../contracts/run.ts';
 import { RUNS_TABLE } from '../contracts/tables.ts';
 import { makeDocumentClient } from './clients.ts';
 
@@ -90,11 +90,8 @@ function finite(x: number | undefined): number | undefined {
  */
 const runItemSchema = z
   .looseObject({
-    runId: z.string(),
-    portfolioId: z.string(),
+    ...runRefSchema.shape,
     status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED'] satisfies RunStatus[]),
-    createdAt: z.string(),
-    input: objectRefSchema,
     finishedAt: z.string().optional(),
     settings: z.string().optional(),
     error: z.string().optional(),

@@ -183,7 +183,7 @@ export function reduceRisk(
       level.varValue = options.value * level.var;
       level.esValue = options.value * es;
     }
-    level.attribution = attribute(model, simulation, c, merger, n, generator);
+    level.attribution = attribute(model, simulation, c, an, merger, n, generator);
     risk[levelKey(c)] = level;
   }
 
@@ -199,13 +199,13 @@ function attribute(
   model: FactorModel,
   simulation: SimulationSettings,
   confidence: number,
+  an: ReturnType<typeof analyticRisk>,
   merger: TailMerger,
   n: number,
   generator: Sampler,
 ): Record<string, Component> {
   const k = model.factors.length;
   const h = simulation.horizon;
-  const an = analyticRisk(model, simulation, confidence);
   const rootH = Math.sqrt(horizonVarianceFactor(simulation));
   const out: Record<string, Component> = {};
   const { esCount } = tailRanks(n, confidence);
@@ -215,7 +215,8 @@ function attribute(
   // ascending sample order: samples of one block are then regenerated without replaying it (the sums are exact,
   // so the order does not change them)
   for (const i of sums.indices.slice().sort()) attribution.add(i);
-  sums.factors.forEach((s, j) => s.merge(attribution.factors[j]));
+  const parts = attribution.factors; // a getter that flushes every factor's sum: read it once
+  sums.factors.forEach((s, j) => s.merge(parts[j]));
   sums.residual.merge(attribution.residual);
   for (let j = 0; j < k; j++) {
     let sb = 0;

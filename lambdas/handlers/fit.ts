@@ -11,7 +11,7 @@ import { runBacktestSetting } from '../engine/backtest/models.ts';
 import type { ModelComparison } from '../engine/backtest/compare.ts';
 import { planShards } from '../engine/simulate.ts';
 import type { Bootstrap } from '../engine/models/bootstrap.ts';
-import { modelRunFor } from '../engine/models/run.ts';
+import { modelRunFor, readOnce } from '../engine/models/run.ts';
 import { InputError, type FactorModel, type FitResult, type ShardDescriptor, type SimulationSettings } from '../engine/types.ts';
 import { OBJECT_CHANGED, isMd5, s3Ref } from '../adapters/object-store.ts';
 import { RunAlreadyFinished } from '../contracts/errors.ts';
@@ -76,11 +76,12 @@ export async function fitStep(event: Parameters<typeof normalizeRunInput>[0], de
   });
   const t1 = performance.now();
   const fit = fitModel(data, settings);
-  // models other than "normal" read the whole history up to the window's end: a second pass over the same version
-  const history = async (end: string) => {
+  // models other than "normal" and the backtest setting read the whole history up to the window's end: one second
+  // pass over the same version, shared by both
+  const history = readOnce(async (end) => {
     const again = await deps.objects.openObject(input.bucket, input.key, input.versionId, input.etag ?? object.etag);
     return readReturns(again.body, input.key, { ...settings, start: undefined, end });
-  };
+  });
   const { model, simulation, bootstrap } = await modelRunFor(settings, fit, factorModel(fit, data), simulationSettings(settings), history, data);
   const descriptors = planShards(model, simulation, settings.confidence, runId);
   const t2 = performance.now();

@@ -2,11 +2,10 @@
 // tests' p-values, Z2, capital, ranking) and per model a chart of its −VaR99 against the daily returns with the
 // exceptions marked. Pure: ModelComparison in, HTML out.
 import type { ModelBacktest, ModelComparison } from '../engine/backtest/compare.ts';
+import { fmtP, pct } from './format.ts';
 import type { ReportSection } from './report.ts';
 import { axes, c, clip, escapeHtml, extent, figure, pad, PALETTE, plot, polyline, type LegendItem } from './svg.ts';
 
-const pct = (x: number, digits = 2) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '—');
-const p = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? '—' : x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
 
 export function comparisonSection(cmp: ModelComparison): ReportSection {
   const rows = cmp.ranking
@@ -15,7 +14,7 @@ export function comparisonSection(cmp: ModelComparison): ReportSection {
       const l = m.levels['0.99'];
       const zone = l.trafficLight.zone;
       const z2 = m.es.z2;
-      return `<tr${i === 0 && r.eligible ? ' class="recommended"' : ''}><td>${escapeHtml(r.model)}</td><td>${l.exceptions} / ${l.observations}</td><td>${m.levels['0.975']?.exceptions ?? '—'}</td><td><span class="zone ${zone}">${zone}</span> ${l.trafficLight.exceptions} in ${l.trafficLight.days} d</td><td>${p(l.kupiec.pValue)}</td><td>${p(l.conditionalCoverage.pValue)}</td><td>${p(l.dq?.pValue)}</td><td>${p(l.duration?.pValue)}</td><td>${z2.z2.toFixed(2)} <span class="zone ${z2.zone}">${z2.zone}</span></td><td>${pct(m.meanVar)}</td><td>${m.multiplier.toFixed(2)}</td><td>${pct(m.capital)}</td><td>${r.eligible ? 'yes' : escapeHtml(`no: ${r.failures.join(', ')}`)}</td></tr>`;
+      return `<tr${i === 0 && r.eligible ? ' class="recommended"' : ''}><td>${escapeHtml(r.model)}</td><td>${l.exceptions} / ${l.observations}</td><td>${m.levels['0.975']?.exceptions ?? '—'}</td><td><span class="zone ${zone}">${zone}</span> ${l.trafficLight.exceptions} in ${l.trafficLight.days} d</td><td>${fmtP(l.kupiec.pValue)}</td><td>${fmtP(l.conditionalCoverage.pValue)}</td><td>${fmtP(l.dq?.pValue)}</td><td>${fmtP(l.duration?.pValue)}</td><td>${z2.z2.toFixed(2)} <span class="zone ${z2.zone}">${z2.zone}</span></td><td>${pct(m.meanVar)}</td><td>${m.multiplier.toFixed(2)}</td><td>${pct(m.capital)}</td><td>${r.eligible ? 'yes' : escapeHtml(`no: ${r.failures.join(', ')}`)}</td></tr>`;
     })
     .join('');
   const w = cmp.outOfSample;

@@ -5,8 +5,8 @@ export function fmt(x: number | undefined, digits: number): string {
   return x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
 }
 
-export function fmtP(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return '—';
+export function fmtP(x: number | null | undefined): string {
+  if (x === undefined || x === null || !Number.isFinite(x)) return '—';
   return x < 1e-4 ? x.toExponential(1) : x.toFixed(4);
 }
 

@@ -2,22 +2,19 @@
 // comparison, identical to the engine's direct computation, and the report carries its table and charts.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store.ts';
-import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
-import { createIdempotencyTableInput, makeIdempotencyStore } from '../../lambdas/adapters/idempotency.ts';
+import { DynamoRunStore } from '../../lambdas/adapters/run-store.ts';
+import { makeIdempotencyStore } from '../../lambdas/adapters/idempotency.ts';
 import { runBacktestSetting } from '../../lambdas/engine/backtest/models.ts';
 import { route } from '../../lambdas/handlers/api.ts';
 import { parseSettings } from '../../lambdas/engine/config.ts';
 import { readReturns } from '../../lambdas/engine/csv.ts';
 import type { RunInput } from '../../lambdas/contracts/steps.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
-import { localDefinition } from '../../lambdas/local/asl-local.ts';
-import { LocalExecutor } from '../../lambdas/local/executor.ts';
-import { inProcessSteps } from '../../lambdas/local/steps.ts';
 import { InputError } from '../../lambdas/engine/types.ts';
+import { createRunTables, executeInProcess } from '../support/in-process.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 
 const BUCKET = 'varstream-backtest-setting';
@@ -28,18 +25,9 @@ const SETTINGS = { start: '2023-01-03', end: '2025-09-25', simulations: 2000, ba
 let aws: LocalAws;
 let deps: Deps;
 
-/** One execution of the local state machine with every step in process (as test/handlers/pipeline.test.ts runs it). */
-async function execute(input: RunInput) {
-  const executor = new LocalExecutor({ local: await localDefinition({ bucket: BUCKET, inlineShardLimit: deps.inlineShardLimit }), steps: inProcessSteps(deps), deps });
-  await executor.start(input);
-  await executor.settled(input.runId);
-  return (await deps.runs.get(input.runId))!;
-}
-
 beforeAll(async () => {
   aws = await startLocalAws({ buckets: [BUCKET] });
-  await makeDynamoClient().send(new CreateTableCommand(createRunsTableInput(TABLE)));
-  await makeDynamoClient().send(new CreateTableCommand(createIdempotencyTableInput(`${TABLE}-idempotency`)));
+  await createRunTables(TABLE, { idempotency: true });
   const objects = new S3ObjectStore(BUCKET, makeS3Client());
   deps = {
     bucket: BUCKET,
@@ -58,7 +46,7 @@ afterAll(async () => aws?.stop());
 describe('run setting backtest', () => {
   it('the run JSON carries the comparison of the window’s last 250 days and the report shows it', async () => {
     const input: RunInput = { runId: 'bt-1', portfolioId: 'tech', input: { bucket: BUCKET, key: 'uploads/tech/2025-09.csv' }, createdAt: '2025-09-26T00:00:00.000Z', settings: SETTINGS };
-    const record = await execute(input);
+    const record = await executeInProcess(deps, input);
     expect(record.status).toBe('SUCCEEDED');
     const bt = record.backtest!;
     expect(Object.keys(bt.models)).toEqual(['normal', 'ewma', 'fhs']);

@@ -2,18 +2,15 @@
 // history page that cannot be written is logged and the run is still SUCCEEDED with its report.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
+import { makeDocumentClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store.ts';
-import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
+import { DynamoRunStore } from '../../lambdas/adapters/run-store.ts';
 import { historyEntryKey, historyPageKey } from '../../lambdas/contracts/keys.ts';
 import type { RunInput } from '../../lambdas/contracts/steps.ts';
 import type { Deps } from '../../lambdas/handlers/deps.ts';
 import type { HistoryEntry } from '../../lambdas/report/history-entry.ts';
-import { localDefinition } from '../../lambdas/local/asl-local.ts';
-import { LocalExecutor } from '../../lambdas/local/executor.ts';
-import { inProcessSteps } from '../../lambdas/local/steps.ts';
+import { createRunTables, executeInProcess } from '../support/in-process.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 
 const BUCKET = 'varstream-history';
@@ -49,16 +46,12 @@ function makeDeps(objects: S3ObjectStore): Deps {
 async function run(deps: Deps, runId: string, key: string, createdAt: string) {
   await deps.objects.putText(BUCKET, key, upTo(key.slice(-14, -4)), 'text/csv');
   const input: RunInput = { runId, portfolioId: 'hist', input: { bucket: BUCKET, key }, createdAt, origin: 'api' };
-  const local = await localDefinition({ bucket: BUCKET, inlineShardLimit: deps.inlineShardLimit });
-  const executor = new LocalExecutor({ local, steps: inProcessSteps(deps), deps });
-  await executor.start(input);
-  await executor.settled(runId);
-  return (await deps.runs.get(runId))!;
+  return executeInProcess(deps, input);
 }
 
 beforeAll(async () => {
   aws = await startLocalAws({ buckets: [BUCKET] });
-  await makeDynamoClient().send(new CreateTableCommand(createRunsTableInput(TABLE)));
+  await createRunTables(TABLE);
   await new S3ObjectStore(BUCKET, makeS3Client()).putText(BUCKET, 'config/hist.json', JSON.stringify({ start: '2023-06-01', simulations: 2000 }), 'application/json');
 });
 afterAll(async () => aws?.stop());

@@ -4,11 +4,10 @@
 // a duplicate event is one run; a bad CSV ends FAILED with its FILE:LINE:COLUMN message; the REST routes.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { makeDocumentClient, makeDynamoClient, makeS3Client } from '../../lambdas/adapters/clients.ts';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store.ts';
-import { DynamoRunStore, createRunsTableInput } from '../../lambdas/adapters/run-store.ts';
+import { DynamoRunStore } from '../../lambdas/adapters/run-store.ts';
 import { uploadRunId } from '../../lambdas/contracts/run-ids.ts';
 import { parseSettings } from '../../lambdas/engine/config.ts';
 import { readReturns } from '../../lambdas/engine/csv.ts';
@@ -28,7 +27,8 @@ import { inProcessSteps } from '../../lambdas/local/steps.ts';
 import { triggerStep, type ObjectCreatedEvent } from '../../lambdas/handlers/trigger.ts';
 import { MAX_RESPONSE_BYTES, fromProxyEvent, route } from '../../lambdas/handlers/api.ts';
 import { handler as failHandler } from '../../lambdas/handlers/fail.ts';
-import { createIdempotencyTableInput, makeIdempotencyStore } from '../../lambdas/adapters/idempotency.ts';
+import { makeIdempotencyStore } from '../../lambdas/adapters/idempotency.ts';
+import { createRunTables } from '../support/in-process.ts';
 import { startLocalAws, type LocalAws } from '../support/local-aws.ts';
 
 const BUCKET = 'varstream-handlers';
@@ -71,8 +71,7 @@ async function runPipeline(input: RunInput, d: Deps = deps) {
 
 beforeAll(async () => {
   aws = await startLocalAws({ buckets: [BUCKET] });
-  await makeDynamoClient().send(new CreateTableCommand(createRunsTableInput(TABLE)));
-  await makeDynamoClient().send(new CreateTableCommand(createIdempotencyTableInput(`${TABLE}-idempotency`)));
+  await createRunTables(TABLE, { idempotency: true });
   const objects = new S3ObjectStore(BUCKET, makeS3Client());
   const names = new Set<string>();
   deps = {

@@ -131,6 +131,15 @@ function withResidual(base: FactorModel, mu: number[], cov: number[][]): FactorM
   return { ...base, factors: [...base.factors, RESIDUAL_FACTOR], beta: [...base.beta, 1], mu, cov, residualVariance: cov[k][k] };
 }
 
+/** `read` that reads each end date once: the model and the backtest setting share one pass over the history. */
+export function readOnce(read: (end: string) => Promise<ReturnsData>): (end: string) => Promise<ReturnsData> {
+  let last: { end: string; data: Promise<ReturnsData> } | undefined;
+  return (end) => {
+    if (last?.end !== end) last = { end, data: read(end) };
+    return last.data;
+  };
+}
+
 /**
  * The run's model for any setting: "normal" as fitted (nothing more is read); the others read the file's whole history
  * up to the fit window's end through `readHistory` (the CLI's file, the pipeline's S3 object: this module does no I/O).
@@ -139,18 +148,14 @@ export async function modelRunFor(
   settings: Settings, fit: Pick<FitResult, 'window'>, base: FactorModel, simulation: SimulationSettings,
   readHistory: (end: string) => Promise<ReturnsData>, window: ReturnsData,
 ): Promise<ModelRun> {
-  let history: ModelHistory;
-  let run: ModelRun;
-  if (settings.model === 'normal') {
-    history = historyOf(window, base.factors);
-    run = { model: base, simulation: { ...simulation, model: 'normal' } };
-  } else {
-    history = historyOf(await readHistory(fit.window.end), base.factors);
-    run = prepareModelRun(settings, base, simulation, history, fittedOf(base, history, fit.window.start, fit.window.end));
-  }
+  const normal = settings.model === 'normal';
+  const history = historyOf(normal ? window : await readHistory(fit.window.end), base.factors);
+  // computed only when a model or the bootstrap needs it, and then once
+  let fitted: FittedFactorModel | undefined;
+  const fittedModel = () => (fitted ??= fittedOf(base, history, fit.window.start, fit.window.end));
+  const run: ModelRun = normal ? { model: base, simulation: { ...simulation, model: 'normal' } } : prepareModelRun(settings, base, simulation, history, fittedModel());
   if (settings.bootstrap > 0) {
-    const fitted = fittedOf(base, history, fit.window.start, fit.window.end);
-    run.bootstrap = bootstrapVar(settings.model, history, fitted, modelOptions(settings), settings.confidence, settings.bootstrap, settings.seed);
+    run.bootstrap = bootstrapVar(settings.model, history, fittedModel(), modelOptions(settings), settings.confidence, settings.bootstrap, settings.seed);
     run.simulation = { ...run.simulation, bootstrap: settings.bootstrap };
   }
   return run;
